@@ -1,0 +1,42 @@
+// The one registry of error codes the supervisor reports, through the API and in logs. Expected
+// failures (bad input, a busy repository, pgBackRest exiting non-zero) travel as an Error value;
+// broken invariants are bugs and assert.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace pgbr {
+
+enum class ErrorCode {
+  kBadRequest,        // malformed input: JSON, fields, types, dates
+  kUnauthorized,      // missing or wrong token
+  kNotFound,          // no such job, backup, process or route
+  kConflict,          // state forbids it now (process already running, ...)
+  kRepositoryBusy,    // another repository-changing job runs
+  kUnrecoverable,     // restore target outside the recoverable window
+  kConfirmRequired,   // restore without the right confirmation
+  kPayloadTooLarge,
+  kCommandFailed,     // a child (pgbackrest, initdb, psql) exited non-zero
+  kPostgresDown,      // Postgres does not accept connections
+  kConfig,            // bad configuration
+  kInternal,
+};
+
+// Stable machine-readable name used in JSON ("repository_busy") and its HTTP status.
+std::string_view errorCodeName(ErrorCode code);
+int errorHttpStatus(ErrorCode code);
+
+struct Error {
+  ErrorCode code = ErrorCode::kInternal;
+  std::string message;  // lowercase, says what failed and what to do
+};
+
+// Thrown only while loading configuration: main() prints what() as one line and exits 2.
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+}  // namespace pgbr

@@ -1,0 +1,71 @@
+// Where a child's output goes: a log file rotated by size (name.log, name.log.1, ...) and an
+// in-memory ring of recent lines with sequence numbers, so the API can serve a tail and follow
+// new lines without reading the file. Thread-safe: the reader thread appends, API threads read.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "supervisor/common/clock.h"
+
+namespace pgbr {
+
+struct LogLine {
+  uint64_t seq = 0;  // 1-based, strictly increasing for the sink's lifetime (survives clear())
+  std::string text;
+};
+
+struct LogSinkOptions {
+  uint64_t max_bytes = 10 * 1024 * 1024;  // rotate when the file would grow past this
+  int keep = 3;                           // rotated files kept besides the current one
+  size_t ring_lines = 2000;               // lines kept in memory
+};
+
+class LogSink {
+ public:
+  // An empty path keeps lines in memory only.
+  LogSink(std::string name, std::filesystem::path path, LogSinkOptions options = {});
+  LogSink(const LogSink&) = delete;
+  LogSink& operator=(const LogSink&) = delete;
+
+  const std::string& name() const { return name_; }
+  const std::filesystem::path& path() const { return path_; }
+
+  // Splits on '\n'; a trailing partial line is kept until the next write or flush().
+  void write(std::string_view bytes);
+  void appendLine(std::string_view line);
+  void flush();
+
+  std::vector<LogLine> tail(size_t n) const;
+  // Lines with seq > after (at most `limit`); the ring may have dropped older ones.
+  std::vector<LogLine> since(uint64_t after, size_t limit = 1000) const;
+  // Blocks until a line with seq > after exists or the timeout passes; returns the last seq.
+  uint64_t waitForLines(uint64_t after, Millis timeout) const;
+  uint64_t lastSeq() const;
+  // Empties the ring and truncates the current file (rotated files are removed too).
+  void clear();
+
+ private:
+  void appendLocked(std::string_view line);
+  void rotateLocked();
+
+  std::string name_;
+  std::filesystem::path path_;
+  LogSinkOptions options_;
+  mutable std::mutex mutex_;
+  mutable std::condition_variable cv_;
+  std::deque<LogLine> ring_;
+  std::string partial_;
+  uint64_t seq_ = 0;
+  uint64_t file_bytes_ = 0;
+  std::ofstream file_;
+};
+
+}  // namespace pgbr

@@ -1,0 +1,45 @@
+// A job is one short-lived pgBackRest run the supervisor does for someone (backup, expire, check,
+// stanza-create, verify, restore). Its JSON shape is firm: the API and its clients rely on it.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "supervisor/common/clock.h"
+
+namespace pgbr {
+
+enum class JobKind { kBackup, kExpire, kCheck, kStanzaCreate, kVerify, kRestore };
+enum class JobState { kQueued, kRunning, kSucceeded, kFailed, kCancelled };
+enum class JobTrigger { kApi, kSchedule, kStartup };
+
+std::string_view toString(JobKind kind);        // "backup", "stanza-create", ...
+std::string_view toString(JobState state);      // "queued", "running", ...
+std::string_view toString(JobTrigger trigger);  // "api", "schedule", "startup"
+std::optional<JobKind> parseJobKind(std::string_view s);
+std::optional<JobState> parseJobState(std::string_view s);
+std::optional<JobTrigger> parseJobTrigger(std::string_view s);
+bool isFinished(JobState state);
+
+struct Job {
+  std::string id;
+  JobKind kind = JobKind::kBackup;
+  JobState state = JobState::kQueued;
+  JobTrigger trigger = JobTrigger::kApi;
+  WallTime created_at{};
+  std::optional<WallTime> started_at;
+  std::optional<WallTime> finished_at;
+  std::optional<int> exit_code;
+  std::optional<double> progress;  // 0-100 while a backup or restore copies files
+  std::string message;             // one line for people: what happened, what to do
+  std::string backup_label;        // the backup a backup job made or a restore used
+  nlohmann::json params = nlohmann::json::object();  // what was asked (type, target, ...)
+};
+
+nlohmann::json toJson(const Job& job);
+// Tolerant: a damaged history entry yields nullopt, not an exception.
+std::optional<Job> jobFromJson(const nlohmann::json& j);
+
+}  // namespace pgbr

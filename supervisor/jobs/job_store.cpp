@@ -1,0 +1,105 @@
+#include "supervisor/jobs/job_store.h"
+
+#include <fstream>
+#include <sstream>
+
+#include <spdlog/spdlog.h>
+
+namespace pgbr {
+namespace fs = std::filesystem;
+
+JobStore::JobStore(fs::path dir, size_t limit) : dir_(std::move(dir)), limit_(limit) {}
+
+std::vector<std::string> JobStore::load(WallTime now) {
+  std::lock_guard lock(mutex_);
+  std::vector<std::string> warnings;
+  std::error_code ec;
+  fs::create_directories(dir_ / "logs", ec);
+  const fs::path file = dir_ / "history.json";
+  std::ifstream in(file);
+  if (!in) return warnings;
+  std::stringstream buf;
+  buf << in.rdbuf();
+  nlohmann::json doc = nlohmann::json::parse(buf.str(), nullptr, false);
+  if (!doc.is_array()) {
+    fs::rename(file, dir_ / "history.json.damaged", ec);
+    warnings.push_back("job history " + file.string() +
+                       " was unreadable; moved aside to history.json.damaged");
+    return warnings;
+  }
+  bool changed = false;
+  for (const auto& entry : doc) {
+    auto job = jobFromJson(entry);
+    if (!job) {
+      changed = true;
+      continue;
+    }
+    if (!isFinished(job->state)) {
+      job->state = JobState::kFailed;
+      job->finished_at = now;
+      job->message = "interrupted: the supervisor stopped while this job was " +
+                     std::string(job->started_at ? "running" : "queued");
+      changed = true;
+    }
+    jobs_.push_back(std::move(*job));
+  }
+  if (changed) persistLocked();
+  return warnings;
+}
+
+void JobStore::put(const Job& job) {
+  std::lock_guard lock(mutex_);
+  bool replaced = false;
+  for (auto& j : jobs_) {
+    if (j.id == job.id) {
+      j = job;
+      replaced = true;
+      break;
+    }
+  }
+  if (!replaced) jobs_.push_back(job);
+  while (jobs_.size() > limit_) {
+    std::error_code ec;
+    fs::remove(logPath(jobs_.front().id), ec);
+    jobs_.erase(jobs_.begin());
+  }
+  persistLocked();
+}
+
+std::optional<Job> JobStore::get(const std::string& id) const {
+  std::lock_guard lock(mutex_);
+  for (const auto& j : jobs_)
+    if (j.id == id) return j;
+  return std::nullopt;
+}
+
+std::vector<Job> JobStore::list(size_t limit) const {
+  std::lock_guard lock(mutex_);
+  std::vector<Job> out;
+  for (auto it = jobs_.rbegin(); it != jobs_.rend() && out.size() < limit; ++it) out.push_back(*it);
+  return out;
+}
+
+fs::path JobStore::logPath(const std::string& id) const {
+  return dir_ / "logs" / (id + ".log");
+}
+
+void JobStore::persistLocked() {
+  nlohmann::json doc = nlohmann::json::array();
+  for (const auto& j : jobs_) doc.push_back(toJson(j));
+  const fs::path tmp = dir_ / "history.json.tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << doc.dump(1) << '\n';
+    if (!out) {
+      spdlog::error("cannot write job history to {}: check free space and permissions",
+                    tmp.string());
+      return;
+    }
+  }
+  std::error_code ec;
+  fs::rename(tmp, dir_ / "history.json", ec);
+  if (ec) spdlog::error("cannot replace job history: {}", ec.message());
+}
+
+}  // namespace pgbr

@@ -1,0 +1,33 @@
+// Who the supervisor runs as. Started as root (as PID 1 of a container is), it fixes ownership of
+// the folders Postgres and pgBackRest write to, then drops to the postgres user for good, like
+// the stock image's entrypoint re-executing itself through gosu.
+#pragma once
+
+#include <sys/types.h>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace pgbr {
+
+struct UserInfo {
+  std::string name;
+  uid_t uid = 0;
+  gid_t gid = 0;
+  std::string home;
+};
+
+bool runningAsRoot();
+std::optional<UserInfo> lookupUser(const std::string& name);
+std::optional<UserInfo> currentUser();
+// Creates `path` (and parents) if missing with `mode`, then gives every entry below it that is
+// not owned by `user` to `user`. Returns an error message or empty.
+std::string ensureOwnedTree(const std::string& path, const UserInfo& user, unsigned mode);
+// Only creates and chowns the folder itself (for a shared parent like the socket dir).
+std::string ensureOwnedDir(const std::string& path, const UserInfo& user, unsigned mode);
+// initgroups + setgid + setuid, and HOME/USER/LOGNAME follow. Returns an error message or empty.
+std::string dropPrivileges(const UserInfo& user);
+// The number of online CPUs (for process-max).
+int onlineCpus();
+
+}  // namespace pgbr

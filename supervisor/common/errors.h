@@ -31,6 +31,7 @@ int errorHttpStatus(ErrorCode code);
 struct Error {
   ErrorCode code = ErrorCode::kInternal;
   std::string message;  // lowercase, says what failed and what to do
+  std::string job_id;   // for kRepositoryBusy: the job that holds the repository
 };
 
 // Thrown only while loading configuration: main() prints what() as one line and exits 2.

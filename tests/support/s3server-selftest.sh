@@ -8,7 +8,8 @@
 # server through the variables `s3server.sh env` prints, then: stanza-create, a full backup,
 # `info` must show it, a listing must show a folder that holds only sub-folders (the s3rver patch),
 # and after `stop` the port must be closed. Exits non-zero on the first failure; the temporary
-# folder is kept then, for its logs, and removed on success. Takes a few seconds.
+# folder is kept then, for its logs, and removed on success unless PGBR_SELFTEST_KEEP=1. Takes
+# about ten seconds, most of it the backup.
 set -euo pipefail
 
 readonly HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -40,7 +41,7 @@ cleanup() {
     as_pg "$PGBIN/pg_ctl" -D "$work/pg" -m immediate -w stop >/dev/null 2>&1
   fi
   "$S3" stop --dir "$work/s3" >/dev/null 2>&1
-  if [ $ok = 1 ] && [ -z "${PGBR_SELFTEST_KEEP:-}" ]; then
+  if [ $ok = 1 ] && [ "${PGBR_SELFTEST_KEEP:-0}" != 1 ]; then
     rm -rf "$work"
   else
     echo "s3server-selftest: kept $work for its logs" >&2

@@ -1,0 +1,139 @@
+// First start on an empty data directory, done the way the stock postgres image's entrypoint
+// does it, so an existing docker-compose file, its POSTGRES_* variables and its
+// /docker-entrypoint-initdb.d scripts work unchanged:
+//   initdb with POSTGRES_USER and POSTGRES_PASSWORD (POSTGRES_INITDB_ARGS, POSTGRES_INITDB_WALDIR)
+//   -> `host all all all <POSTGRES_HOST_AUTH_METHOD>` appended to pg_hba.conf
+//   -> a temporary server reachable only through its Unix socket
+//   -> POSTGRES_DB created
+//   -> the init files, in byte order: *.sh run (executable) or sourced, *.sql, *.sql.gz|xz|zst
+//      through psql -v ON_ERROR_STOP=1, anything else ignored
+//   -> the temporary server stopped (SIGINT: fast shutdown).
+//
+// Policy: a data directory with a non-empty PG_VERSION is never initialised again. Without a
+// password initialisation is refused unless the auth method is trust. Any failing step stops
+// initialisation with one line naming the step or file and how it ended; the partial data
+// directory stays where it is (the stock image leaves it too), and the message says so because
+// the next start will skip initialisation. No shell ever sees user text: commands are argv
+// vectors, and the one bash used for sourced scripts gets fixed text with the file path as an
+// argument. The cancel flag stops whatever child runs, and the temporary server with it.
+#pragma once
+
+#include <atomic>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "supervisor/common/log_sink.h"
+#include "supervisor/config/settings.h"
+#include "supervisor/os/children.h"
+#include "supervisor/postgres/pg_connection.h"
+
+namespace pgbr {
+
+// POSTGRES_INITDB_ARGS split as a POSIX shell splits a word list, without any expansion:
+// whitespace separates words, '...' is literal, "..." honours \" \\ \$ \` and \<newline>, a
+// backslash outside quotes escapes the next character, "" is an empty word. An unterminated
+// quote or a trailing lone backslash is an error.
+struct ShellWords {
+  std::vector<std::string> words;
+  std::string error;  // empty on success
+  bool ok() const { return error.empty(); }
+};
+ShellWords splitShellWords(std::string_view text);
+
+// True when <pgdata>/PG_VERSION exists and is not empty (the stock image's test).
+bool dataDirectoryInitialized(const std::filesystem::path& pgdata);
+
+// "" when initialisation may proceed, else the one-line refusal (no password, method not trust).
+std::string checkInitSettings(const PostgresInitSettings& init);
+
+enum class InitFileKind { kRun, kSource, kSql, kSqlGz, kSqlXz, kSqlZst, kIgnore };
+InitFileKind classifyInitFile(std::string_view name, bool executable);
+
+// The files of the init directory in byte order, hidden ones left out (a shell glob skips them).
+// A missing directory is an empty list; one that cannot be read is an error.
+struct InitFiles {
+  std::vector<std::filesystem::path> files;
+  std::string error;
+};
+InitFiles listInitFiles(const std::filesystem::path& dir);
+
+// The lines appended to pg_hba.conf (a warning comment first when the method is trust).
+std::string hbaEntry(const std::string& method);
+
+// `postgres -D PGDATA <user args> -c listen_addresses= -c archive_mode=off -p PORT
+//  -c unix_socket_directories=DIR`: the user's arguments keep their effect (shared_preload_
+// libraries, ...) while the overrides after them keep the server off the network and off
+// pgBackRest, whose stanza may not exist yet.
+SpawnSpec tempServerSpec(const Settings& settings, const std::string& socket_dir,
+                         std::vector<std::string> env);
+
+// The environment of init scripts, psql and the decompressors: `base` plus what the stock image
+// exports (POSTGRES_USER, POSTGRES_PASSWORD, POSTGRES_DB, PGDATA, PGPASSWORD unless already set)
+// and PGHOST/PGPORT so a plain `psql` reaches the temporary server; the bin directory goes first
+// in PATH so `psql` is the server's version. PGHOSTADDR and the *_FILE variables are dropped.
+std::vector<std::string> initScriptEnvironment(const Settings& settings,
+                                               const std::string& socket_dir,
+                                               std::vector<std::string> base);
+
+// What initialisation needs from the temporary server: libpq in production, a fake in tests.
+class ServerAccess {
+ public:
+  virtual ~ServerAccess() = default;
+  virtual bool ready(const ConnParams& params) = 0;
+  // Creates the database unless pg_database has it. Returns the error or "".
+  virtual std::string createDatabaseIfMissing(const ConnParams& params,
+                                              const std::string& name) = 0;
+};
+
+class LibpqServerAccess final : public ServerAccess {
+ public:
+  bool ready(const ConnParams& params) override { return pingReady(params); }
+  std::string createDatabaseIfMissing(const ConnParams& params, const std::string& name) override;
+};
+
+enum class InitOutcome { kInitialized, kSkipped, kFailed };
+
+struct InitResult {
+  InitOutcome outcome = InitOutcome::kFailed;
+  std::string error;  // one lowercase line when kFailed
+  bool ok() const { return outcome != InitOutcome::kFailed; }
+};
+
+class Initializer {
+ public:
+  // `env` is the environment children start from (normally currentEnvironment()). Output of
+  // every child and the initializer's own progress lines ("running /docker-entrypoint-initdb.d/
+  // x.sql", warnings) go to `log`, whose line hook may echo them to stdout as the stock image
+  // prints them. `server` defaults to libpq.
+  Initializer(const Settings& settings, Children& children, LogSink& log,
+              std::vector<std::string> env, ServerAccess* server = nullptr);
+  Initializer(const Initializer&) = delete;
+  Initializer& operator=(const Initializer&) = delete;
+
+  // Blocks until done; run it from a worker thread while the loop reaps.
+  InitResult run(const std::atomic<bool>& cancel);
+
+ private:
+  class TempServer;
+
+  void note(const std::string& line);
+  void warn(const std::string& line);
+  InitResult fail(const std::string& what) const;
+  std::string runStep(const std::string& what, const SpawnSpec& spec,
+                      const std::atomic<bool>& cancel);
+  std::string processInitFile(const std::filesystem::path& file, const std::filesystem::path& tmp,
+                              const std::atomic<bool>& cancel);
+
+  const Settings& settings_;
+  Children& children_;
+  LogSink& log_;
+  std::vector<std::string> env_;
+  LibpqServerAccess libpq_;
+  ServerAccess& server_;
+  std::string socket_dir_;
+  std::vector<std::string> script_env_;
+};
+
+}  // namespace pgbr

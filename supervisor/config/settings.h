@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -17,58 +18,68 @@ enum class AuthMode { kToken, kNone };
 
 // Settings of the stock postgres image (same names, same meaning).
 struct PostgresInitSettings {
-  std::string user = "postgres";        // POSTGRES_USER
-  std::string password;                 // POSTGRES_PASSWORD or _FILE (secret)
-  std::string db;                       // POSTGRES_DB, default: user
-  std::string initdb_args;              // POSTGRES_INITDB_ARGS, split like a shell word list
-  std::string initdb_waldir;            // POSTGRES_INITDB_WALDIR
-  std::string host_auth_method;         // POSTGRES_HOST_AUTH_METHOD, default scram-sha-256
+  std::string user = "postgres";  // POSTGRES_USER
+  std::string password;           // POSTGRES_PASSWORD or _FILE (secret)
+  std::string db;                 // POSTGRES_DB, default: user
+  std::string initdb_args;        // POSTGRES_INITDB_ARGS, split like a shell word list
+  std::string initdb_waldir;      // POSTGRES_INITDB_WALDIR
+  std::string host_auth_method = "scram-sha-256";          // POSTGRES_HOST_AUTH_METHOD
   std::string initdb_dir = "/docker-entrypoint-initdb.d";  // PGBR_INITDB_DIR / --initdb-dir
 };
 
 struct Settings {
   // Postgres
-  std::string pgdata = "/var/lib/postgresql/data";  // PGDATA / --pgdata
-  std::string pg_bindir;                            // PGBR_PG_BINDIR; default /usr/lib/postgresql/15/bin
-  int pg_port = 5432;                               // from -c port=/-p, else PGPORT, else 5432
-  std::string pg_socket_dir = "/var/run/postgresql";  // from -c unix_socket_directories=
-  std::vector<std::string> postgres_args;           // everything after `postgres` on the command line
+  std::string pgdata = "/var/lib/postgresql/data";       // PGDATA / --pgdata
+  std::string pg_bindir = "/usr/lib/postgresql/15/bin";  // PGBR_PG_BINDIR / --pg-bindir
+  int pg_port = 5432;                                    // from -c port=/-p, else PGPORT, else 5432
+  std::string pg_socket_dir = "/var/run/postgresql";     // from -c unix_socket_directories= or -k;
+                                                      // "" when set empty: no Unix socket, use TCP
+  std::vector<std::string> postgres_args;  // everything after `postgres` on the command line
   PostgresInitSettings init;
 
   // Process supervision
-  std::string run_as_user = "postgres";             // PGBR_USER / --user (used when started as root)
-  int restart_limit = 5;                            // PGBR_RESTART_LIMIT: quick exits before FATAL
-  std::chrono::seconds quick_exit_window{30};       // PGBR_QUICK_EXIT_S: a run shorter than this is "quick"
-  std::chrono::seconds backoff_max{30};             // PGBR_BACKOFF_MAX_S
-  std::chrono::seconds stop_timeout{8};             // PGBR_STOP_TIMEOUT_S: fast shutdown, then immediate
-  std::chrono::seconds start_timeout{300};          // PGBR_START_TIMEOUT_S: starting -> ready (crash recovery may be long)
+  std::string run_as_user = "postgres";  // PGBR_USER / --user (used when started as root)
+  int restart_limit = 5;                 // PGBR_RESTART_LIMIT: quick exits before FATAL
+  std::chrono::seconds quick_exit_window{
+      30};                               // PGBR_QUICK_EXIT_S: a run shorter than this is "quick"
+  std::chrono::seconds backoff_max{30};  // PGBR_BACKOFF_MAX_S
+  std::chrono::seconds stop_timeout{8};  // PGBR_STOP_TIMEOUT_S: fast shutdown, then immediate
+  std::chrono::seconds start_timeout{
+      300};  // PGBR_START_TIMEOUT_S: starting -> ready (crash recovery may be long)
 
   // pgBackRest
-  std::string stanza = "main";                      // PGBR_STANZA / --stanza
-  std::string pgbackrest_bin = "pgbackrest";        // PGBR_PGBACKREST_BIN
-  std::string pgbackrest_config;                    // PGBACKREST_CONFIG if set, else <state>/pgbackrest.conf (rendered)
-  bool pgbackrest_config_rendered = true;           // false when the user supplied PGBACKREST_CONFIG
-  std::map<std::string, std::string> pgbackrest_env;  // every PGBACKREST_* variable (values may be secret)
+  std::string stanza = "main";                // PGBR_STANZA / --stanza
+  std::string pgbackrest_bin = "pgbackrest";  // PGBR_PGBACKREST_BIN
+  std::string
+      pgbackrest_config;  // PGBACKREST_CONFIG if set, else <state>/pgbackrest.conf (rendered)
+  bool pgbackrest_config_rendered = true;  // false when the user supplied PGBACKREST_CONFIG
+  std::map<std::string, std::string>
+      pgbackrest_env;  // every PGBACKREST_* variable (values may be secret)
 
   // Schedule (5-field cron or @macro; empty disables)
-  std::string schedule_full = "@weekly";            // PGBR_SCHEDULE_FULL
-  std::string schedule_diff = "@daily";             // PGBR_SCHEDULE_DIFF
-  std::string schedule_incr = "@hourly";            // PGBR_SCHEDULE_INCR
-  std::chrono::seconds archive_alert_age{300};      // PGBR_ARCHIVE_ALERT_S: oldest waiting WAL older -> unhealthy
-  std::chrono::seconds info_refresh{60};            // PGBR_INFO_REFRESH_S
+  std::string schedule_full = "@weekly";  // PGBR_SCHEDULE_FULL
+  std::string schedule_diff = "@daily";   // PGBR_SCHEDULE_DIFF
+  std::string schedule_incr = "@hourly";  // PGBR_SCHEDULE_INCR
+  std::chrono::seconds archive_alert_age{
+      300};  // PGBR_ARCHIVE_ALERT_S: oldest waiting WAL older -> unhealthy
+  std::chrono::seconds info_refresh{60};  // PGBR_INFO_REFRESH_S
 
   // API
-  std::string api_listen = "127.0.0.1:5000";        // PGBR_API_LISTEN / --api-listen
-  std::string api_token;                            // PGBR_API_TOKEN or _FILE (secret)
-  AuthMode api_auth = AuthMode::kToken;             // PGBR_API_AUTH=token|none
+  std::string api_listen = "127.0.0.1:5000";  // PGBR_API_LISTEN / --api-listen
+  std::string api_token;                      // PGBR_API_TOKEN or _FILE (secret)
+  AuthMode api_auth = AuthMode::kToken;       // PGBR_API_AUTH=token|none
 
   // State and logs
   std::string state_dir = "/var/lib/pgbr-supervisor";  // PGBR_STATE_DIR
-  LogFormat log_format = LogFormat::kText;          // PGBR_LOG_FORMAT=text|json
-  std::string log_level = "info";                   // PGBR_LOG_LEVEL
-  uint64_t log_max_bytes = 10 * 1024 * 1024;        // PGBR_LOG_MAX_BYTES: rotate child logs at this size
-  int log_keep = 3;                                 // PGBR_LOG_KEEP
-  int job_history = 200;                            // PGBR_JOB_HISTORY: jobs kept on disk
+  LogFormat log_format = LogFormat::kText;             // PGBR_LOG_FORMAT=text|json
+  std::string log_level = "info";                      // PGBR_LOG_LEVEL
+  uint64_t log_max_bytes = 10 * 1024 * 1024;  // PGBR_LOG_MAX_BYTES: rotate child logs at this size
+  int log_keep = 3;                           // PGBR_LOG_KEEP
+  int job_history = 200;                      // PGBR_JOB_HISTORY: jobs kept on disk
+
+  // Where each value came from, by variable name ("PGBR_STANZA"): "default", "env", "file" (its
+  // _FILE form), "flag" or "postgres args". Shown next to the values in the configuration dump.
+  std::map<std::string, std::string> sources;
 };
 
 }  // namespace pgbr

@@ -1,0 +1,495 @@
+#include "supervisor/config/setting_table.h"
+
+#include <array>
+#include <cctype>
+#include <charconv>
+#include <chrono>
+
+#include "supervisor/config/listen_address.h"
+#include "supervisor/schedule/cron.h"
+
+namespace pgbr {
+
+namespace {
+
+using Reason = std::optional<std::string>;
+
+std::string quoted(std::string_view text) {
+  return "\"" + std::string(text) + "\"";
+}
+
+// Whole decimal numbers only: "10x", " 10", "+10", "1e3" and "10s" are refused rather than read
+// as something the user may not have meant.
+Reason parseWhole(const std::string& text, long long min, long long max, std::string_view unit,
+                  long long* out) {
+  const std::string range = "set a whole number" + std::string(unit) + " from " +
+                            std::to_string(min) + " to " + std::to_string(max);
+  long long value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || end != text.data() + text.size() ||
+      (ec != std::errc() && ec != std::errc::result_out_of_range)) {
+    return quoted(text) + " is not a whole number; " + range;
+  }
+  if (text.front() == '-') return quoted(text) + " is negative; " + range;
+  if (ec == std::errc::result_out_of_range || value < min || value > max) {
+    return quoted(text) + " is out of range; " + range;
+  }
+  *out = value;
+  return std::nullopt;
+}
+
+template <auto Field, long long Min, long long Max>
+Reason applyNumber(Settings& settings, const std::string& value) {
+  long long parsed = 0;
+  if (auto reason = parseWhole(value, Min, Max, "", &parsed)) return reason;
+  settings.*Field = static_cast<std::remove_reference_t<decltype(settings.*Field)>>(parsed);
+  return std::nullopt;
+}
+
+template <auto Field, long long Min, long long Max>
+Reason applySeconds(Settings& settings, const std::string& value) {
+  long long parsed = 0;
+  if (auto reason = parseWhole(value, Min, Max, " of seconds", &parsed)) return reason;
+  settings.*Field = std::chrono::seconds(parsed);
+  return std::nullopt;
+}
+
+template <auto Field>
+std::string showNumber(const Settings& settings) {
+  return std::to_string(settings.*Field);
+}
+
+template <auto Field>
+std::string showSeconds(const Settings& settings) {
+  return std::to_string((settings.*Field).count());
+}
+
+template <auto Field>
+std::string showString(const Settings& settings) {
+  return settings.*Field;
+}
+
+Reason checkAbsolute(const std::string& value) {
+  if (value.empty() || value.front() != '/')
+    return quoted(value) + " is a relative path; use an absolute path";
+  return std::nullopt;
+}
+
+template <auto Field>
+Reason applyAbsolutePath(Settings& settings, const std::string& value) {
+  if (auto reason = checkAbsolute(value)) return reason;
+  settings.*Field = value;
+  return std::nullopt;
+}
+
+template <auto Field>
+Reason applySchedule(Settings& settings, const std::string& value) {
+  if (!value.empty()) {
+    std::string error;
+    if (!CronExpr::parse(value, &error)) return error;
+  }
+  settings.*Field = value;
+  return std::nullopt;
+}
+
+bool isNameChar(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '_' || c == '.';
+}
+
+Reason applyStanza(Settings& settings, const std::string& value) {
+  for (char c : value) {
+    if (!isNameChar(c)) {
+      return quoted(value) + " is not a stanza name; use only letters, digits, '-', '_' and '.'";
+    }
+  }
+  settings.stanza = value;
+  return std::nullopt;
+}
+
+Reason applyUser(Settings& settings, const std::string& value) {
+  for (char c : value) {
+    if (!isNameChar(c)) {
+      return quoted(value) + " is not a user name; use only letters, digits, '-', '_' and '.'";
+    }
+  }
+  settings.run_as_user = value;
+  return std::nullopt;
+}
+
+Reason applyPgbackrestBin(Settings& settings, const std::string& value) {
+  // A bare name is looked up in PATH; anything with a slash must not depend on the directory
+  // the supervisor happens to run in.
+  if (value.find('/') != std::string::npos) {
+    if (auto reason = checkAbsolute(value)) return reason;
+  }
+  settings.pgbackrest_bin = value;
+  return std::nullopt;
+}
+
+Reason applyListen(Settings& settings, const std::string& value) {
+  std::string error;
+  if (!parseListenAddress(value, &error)) return error;
+  settings.api_listen = value;
+  return std::nullopt;
+}
+
+Reason applyToken(Settings& settings, const std::string& value) {
+  // The token is compared on every request and can be tried by anyone who reaches the port: a
+  // short one falls to guessing. Never echo the value.
+  constexpr std::size_t kMinLength = 16;
+  if (value.size() < kMinLength) {
+    return "the token has " + std::to_string(value.size()) +
+           " characters and a short token can be guessed; use at least 16, e.g. the output of "
+           "`openssl rand -hex 32`";
+  }
+  for (char c : value) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u >= 0x7f) {
+      return "the token holds a space, control or non-ascii character that an http header "
+             "cannot carry; use printable ascii only";
+    }
+  }
+  settings.api_token = value;
+  return std::nullopt;
+}
+
+Reason applyAuth(Settings& settings, const std::string& value) {
+  if (value == "token") {
+    settings.api_auth = AuthMode::kToken;
+  } else if (value == "none") {
+    settings.api_auth = AuthMode::kNone;
+  } else {
+    return quoted(value) + " is not an auth mode; use token or none";
+  }
+  return std::nullopt;
+}
+
+std::string showAuth(const Settings& settings) {
+  return settings.api_auth == AuthMode::kToken ? "token" : "none";
+}
+
+Reason applyLogFormat(Settings& settings, const std::string& value) {
+  if (value == "text") {
+    settings.log_format = LogFormat::kText;
+  } else if (value == "json") {
+    settings.log_format = LogFormat::kJson;
+  } else {
+    return quoted(value) + " is not a log format; use text or json";
+  }
+  return std::nullopt;
+}
+
+std::string showLogFormat(const Settings& settings) {
+  return settings.log_format == LogFormat::kText ? "text" : "json";
+}
+
+Reason applyLogLevel(Settings& settings, const std::string& value) {
+  for (std::string_view level : {"trace", "debug", "info", "warn", "error"}) {
+    if (value == level) {
+      settings.log_level = value;
+      return std::nullopt;
+    }
+  }
+  return quoted(value) + " is not a log level; use trace, debug, info, warn or error";
+}
+
+Reason applyPgPort(Settings& settings, const std::string& value) {
+  long long parsed = 0;
+  if (auto reason = parseWhole(value, 1, 65535, "", &parsed)) return reason;
+  settings.pg_port = static_cast<int>(parsed);
+  return std::nullopt;
+}
+
+std::string showPgPort(const Settings& settings) {
+  return std::to_string(settings.pg_port);
+}
+
+Reason applyHostAuthMethod(Settings& settings, const std::string& value) {
+  // The stock image writes this word into pg_hba.conf; a wrong one only shows when Postgres
+  // refuses to start, long after the cause. Options may follow the method, as in pg_hba.conf.
+  const std::string method = value.substr(0, value.find(' '));
+  for (std::string_view known : {"trust", "reject", "scram-sha-256", "md5", "password", "gss",
+                                 "sspi", "ident", "peer", "ldap", "radius", "cert", "pam", "bsd"}) {
+    if (method == known) {
+      settings.init.host_auth_method = value;
+      return std::nullopt;
+    }
+  }
+  return quoted(method) +
+         " is not a pg_hba.conf auth method; use scram-sha-256, md5, trust, reject, ...";
+}
+
+constexpr auto kSpecs = std::to_array<SettingSpec>({
+    // Postgres
+    {.env = "PGDATA",
+     .flag = "--pgdata",
+     .metavar = "DIR",
+     .help = "postgres data directory (absolute path)",
+     .apply = applyAbsolutePath<&Settings::pgdata>,
+     .show = showString<&Settings::pgdata>},
+    {.env = "PGBR_PG_BINDIR",
+     .flag = "--pg-bindir",
+     .metavar = "DIR",
+     .help = "directory holding postgres, initdb and pg_ctl",
+     .apply = applyAbsolutePath<&Settings::pg_bindir>,
+     .show = showString<&Settings::pg_bindir>},
+    {.env = "PGPORT",
+     .metavar = "PORT",
+     .help = "postgres port when its arguments set none (-p N, -c port=N win over this)",
+     .empty = EmptyValue::kUnset,
+     .apply = applyPgPort,
+     .show = showPgPort},
+    {.env = "POSTGRES_PASSWORD",
+     .file_env = "POSTGRES_PASSWORD_FILE",
+     .metavar = "PASSWORD",
+     .help = "superuser password set at initdb; required for a new data directory unless "
+             "POSTGRES_HOST_AUTH_METHOD=trust",
+     .default_text = "none",
+     .empty = EmptyValue::kUnset,
+     .secret = true,
+     .apply = [](Settings& s, const std::string& v) -> Reason {
+       s.init.password = v;
+       return std::nullopt;
+     },
+     .show = [](const Settings& s) { return s.init.password; }},
+    {.env = "POSTGRES_USER",
+     .file_env = "POSTGRES_USER_FILE",
+     .metavar = "NAME",
+     .help = "superuser created at initdb",
+     .empty = EmptyValue::kUnset,
+     .apply = [](Settings& s, const std::string& v) -> Reason {
+       s.init.user = v;
+       return std::nullopt;
+     },
+     .show = [](const Settings& s) { return s.init.user; }},
+    {.env = "POSTGRES_DB",
+     .file_env = "POSTGRES_DB_FILE",
+     .metavar = "NAME",
+     .help = "database created at initdb",
+     .default_text = "the value of POSTGRES_USER",
+     .empty = EmptyValue::kUnset,
+     .apply = [](Settings& s, const std::string& v) -> Reason {
+       s.init.db = v;
+       return std::nullopt;
+     },
+     .show = [](const Settings& s) { return s.init.db; }},
+    {.env = "POSTGRES_INITDB_ARGS",
+     .file_env = "POSTGRES_INITDB_ARGS_FILE",
+     .metavar = "ARGS",
+     .help = "extra initdb arguments, e.g. \"--data-checksums\"",
+     .default_text = "none",
+     .empty = EmptyValue::kUnset,
+     .apply = [](Settings& s, const std::string& v) -> Reason {
+       s.init.initdb_args = v;
+       return std::nullopt;
+     },
+     .show = [](const Settings& s) { return s.init.initdb_args; }},
+    {.env = "POSTGRES_INITDB_WALDIR",
+     .metavar = "DIR",
+     .help = "separate wal directory given to initdb (absolute path)",
+     .default_text = "none",
+     .empty = EmptyValue::kUnset,
+     .apply = [](Settings& s, const std::string& v) -> Reason {
+       // initdb itself refuses a relative --waldir, but only after start-up went that far.
+       if (auto reason = checkAbsolute(v)) return reason;
+       s.init.initdb_waldir = v;
+       return std::nullopt;
+     },
+     .show = [](const Settings& s) { return s.init.initdb_waldir; }},
+    {.env = "POSTGRES_HOST_AUTH_METHOD",
+     .metavar = "METHOD",
+     .help = "pg_hba.conf method for connections from other hosts",
+     .empty = EmptyValue::kUnset,
+     .apply = applyHostAuthMethod,
+     .show = [](const Settings& s) { return s.init.host_auth_method; }},
+    {.env = "PGBR_INITDB_DIR",
+     .flag = "--initdb-dir",
+     .metavar = "DIR",
+     .help = "scripts run once after initdb (*.sh, *.sql, *.sql.gz, *.sql.xz, *.sql.zst)",
+     .apply = [](Settings& s, const std::string& v) -> Reason {
+       if (auto reason = checkAbsolute(v)) return reason;
+       s.init.initdb_dir = v;
+       return std::nullopt;
+     },
+     .show = [](const Settings& s) { return s.init.initdb_dir; }},
+
+    // Process supervision
+    {.env = "PGBR_USER",
+     .flag = "--user",
+     .metavar = "NAME",
+     .help = "os user postgres and the supervisor run as when started as root",
+     .apply = applyUser,
+     .show = showString<&Settings::run_as_user>},
+    {.env = "PGBR_RESTART_LIMIT",
+     .flag = "--restart-limit",
+     .metavar = "N",
+     .help = "quick exits of postgres in a row before it is left stopped (fatal)",
+     .apply = applyNumber<&Settings::restart_limit, 0, 1000>,
+     .show = showNumber<&Settings::restart_limit>},
+    {.env = "PGBR_QUICK_EXIT_S",
+     .flag = "--quick-exit-s",
+     .metavar = "SECONDS",
+     .help = "a postgres run shorter than this counts as a quick exit",
+     .apply = applySeconds<&Settings::quick_exit_window, 1, 86400>,
+     .show = showSeconds<&Settings::quick_exit_window>},
+    {.env = "PGBR_BACKOFF_MAX_S",
+     .flag = "--backoff-max-s",
+     .metavar = "SECONDS",
+     .help = "longest wait before restarting postgres after an exit",
+     .apply = applySeconds<&Settings::backoff_max, 1, 3600>,
+     .show = showSeconds<&Settings::backoff_max>},
+    {.env = "PGBR_STOP_TIMEOUT_S",
+     .flag = "--stop-timeout-s",
+     .metavar = "SECONDS",
+     .help = "wait for a fast shutdown before an immediate one (keep below the container's stop "
+             "timeout)",
+     .apply = applySeconds<&Settings::stop_timeout, 1, 3600>,
+     .show = showSeconds<&Settings::stop_timeout>},
+    {.env = "PGBR_START_TIMEOUT_S",
+     .flag = "--start-timeout-s",
+     .metavar = "SECONDS",
+     .help = "wait for postgres to accept connections after a start (crash recovery may be long)",
+     .apply = applySeconds<&Settings::start_timeout, 1, 604800>,
+     .show = showSeconds<&Settings::start_timeout>},
+
+    // pgBackRest
+    {.env = "PGBR_STANZA",
+     .flag = "--stanza",
+     .metavar = "NAME",
+     .help = "pgbackrest stanza (letters, digits, '-', '_', '.')",
+     .apply = applyStanza,
+     .show = showString<&Settings::stanza>},
+    {.env = "PGBR_PGBACKREST_BIN",
+     .flag = "--pgbackrest-bin",
+     .metavar = "PATH",
+     .help = "pgbackrest executable: a name looked up in PATH or an absolute path",
+     .apply = applyPgbackrestBin,
+     .show = showString<&Settings::pgbackrest_bin>},
+    {.env = "PGBR_SCHEDULE_FULL",
+     .flag = "--schedule-full",
+     .metavar = "CRON",
+     .help = "when to take full backups: 5-field cron or @daily-style macro; empty disables",
+     .empty = EmptyValue::kMeaningful,
+     .apply = applySchedule<&Settings::schedule_full>,
+     .show = showString<&Settings::schedule_full>},
+    {.env = "PGBR_SCHEDULE_DIFF",
+     .flag = "--schedule-diff",
+     .metavar = "CRON",
+     .help = "when to take differential backups; empty disables",
+     .empty = EmptyValue::kMeaningful,
+     .apply = applySchedule<&Settings::schedule_diff>,
+     .show = showString<&Settings::schedule_diff>},
+    {.env = "PGBR_SCHEDULE_INCR",
+     .flag = "--schedule-incr",
+     .metavar = "CRON",
+     .help = "when to take incremental backups; empty disables",
+     .empty = EmptyValue::kMeaningful,
+     .apply = applySchedule<&Settings::schedule_incr>,
+     .show = showString<&Settings::schedule_incr>},
+    {.env = "PGBR_ARCHIVE_ALERT_S",
+     .flag = "--archive-alert-s",
+     .metavar = "SECONDS",
+     .help = "wal waiting longer than this to be archived makes archiving unhealthy",
+     .apply = applySeconds<&Settings::archive_alert_age, 1, 604800>,
+     .show = showSeconds<&Settings::archive_alert_age>},
+    {.env = "PGBR_INFO_REFRESH_S",
+     .flag = "--info-refresh-s",
+     .metavar = "SECONDS",
+     .help = "how often the cached `pgbackrest info` is refreshed",
+     .apply = applySeconds<&Settings::info_refresh, 1, 86400>,
+     .show = showSeconds<&Settings::info_refresh>},
+
+    // API
+    {.env = "PGBR_API_LISTEN",
+     .flag = "--api-listen",
+     .metavar = "HOST:PORT",
+     .help = "where the http api and dashboard listen (IPv4, [IPv6] or localhost)",
+     .apply = applyListen,
+     .show = showString<&Settings::api_listen>},
+    {.env = "PGBR_API_TOKEN",
+     .file_env = "PGBR_API_TOKEN_FILE",
+     .file_flag = "--api-token-file",
+     .metavar = "TOKEN",
+     .help = "bearer token of the api, at least 16 characters (no flag: a command line shows "
+             "in ps; use the variable or --api-token-file)",
+     .default_text = "none: one is generated into the state directory",
+     .empty = EmptyValue::kUnset,
+     .secret = true,
+     .apply = applyToken,
+     .show = showString<&Settings::api_token>},
+    {.env = "PGBR_API_AUTH",
+     .flag = "--api-auth",
+     .metavar = "token|none",
+     .help = "none turns off authentication of the api",
+     .apply = applyAuth,
+     .show = showAuth},
+
+    // State and logs
+    {.env = "PGBR_STATE_DIR",
+     .flag = "--state-dir",
+     .metavar = "DIR",
+     .help = "job history, logs, generated token and rendered pgbackrest.conf (absolute path)",
+     .apply = applyAbsolutePath<&Settings::state_dir>,
+     .show = showString<&Settings::state_dir>},
+    {.env = "PGBR_LOG_FORMAT",
+     .flag = "--log-format",
+     .metavar = "text|json",
+     .help = "format of the supervisor's own log lines",
+     .apply = applyLogFormat,
+     .show = showLogFormat},
+    {.env = "PGBR_LOG_LEVEL",
+     .flag = "--log-level",
+     .metavar = "LEVEL",
+     .help = "trace, debug, info, warn or error",
+     .apply = applyLogLevel,
+     .show = showString<&Settings::log_level>},
+    {.env = "PGBR_LOG_MAX_BYTES",
+     .flag = "--log-max-bytes",
+     .metavar = "BYTES",
+     .help = "rotate a child's log file at this size",
+     .apply = applyNumber<&Settings::log_max_bytes, 4096, 1LL << 40>,
+     .show = showNumber<&Settings::log_max_bytes>},
+    {.env = "PGBR_LOG_KEEP",
+     .flag = "--log-keep",
+     .metavar = "N",
+     .help = "rotated log files kept per child",
+     .apply = applyNumber<&Settings::log_keep, 0, 100>,
+     .show = showNumber<&Settings::log_keep>},
+    {.env = "PGBR_JOB_HISTORY",
+     .flag = "--job-history",
+     .metavar = "N",
+     .help = "finished jobs kept on disk with their logs",
+     .apply = applyNumber<&Settings::job_history, 1, 100000>,
+     .show = showNumber<&Settings::job_history>},
+});
+
+}  // namespace
+
+std::span<const SettingSpec> settingTable() {
+  return kSpecs;
+}
+
+const SettingSpec* findSettingByEnv(std::string_view name) {
+  for (const SettingSpec& spec : kSpecs) {
+    if (spec.env == name || (!spec.file_env.empty() && spec.file_env == name)) return &spec;
+  }
+  return nullptr;
+}
+
+const SettingSpec* findSettingByFlag(std::string_view flag) {
+  for (const SettingSpec& spec : kSpecs) {
+    if ((!spec.flag.empty() && spec.flag == flag) ||
+        (!spec.file_flag.empty() && spec.file_flag == flag)) {
+      return &spec;
+    }
+  }
+  return nullptr;
+}
+
+std::string defaultText(const SettingSpec& spec) {
+  if (!spec.default_text.empty()) return std::string(spec.default_text);
+  const std::string value = spec.show(Settings{});
+  return value.empty() ? "none" : value;
+}
+
+}  // namespace pgbr

@@ -1,0 +1,125 @@
+// The command line: which command runs, what reaches postgres verbatim, and what is read from
+// the postgres arguments.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "pgbr_version.h"
+#include "tests/unit/config/config_test_support.h"
+
+namespace pgbr::testing {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+
+using CommandTest = ConfigFixture;
+
+TEST_F(CommandTest, NoCommandMeansPostgres) {
+  const Invocation invocation = load();
+  EXPECT_EQ(invocation.command, Command::kRun);
+  EXPECT_THAT(invocation.settings.postgres_args, IsEmpty());
+}
+
+TEST_F(CommandTest, PostgresArgumentsPassThroughVerbatim) {
+  const Invocation invocation =
+      load({"--stanza=s", "postgres", "-c", "shared_buffers=256MB", "--stanza=x", "-h", "*"});
+  EXPECT_EQ(invocation.command, Command::kRun);
+  EXPECT_EQ(invocation.settings.stanza, "s") << "flags after postgres belong to postgres";
+  EXPECT_THAT(invocation.settings.postgres_args,
+              ElementsAre("-c", "shared_buffers=256MB", "--stanza=x", "-h", "*"));
+}
+
+TEST_F(CommandTest, LeadingDashArgumentsArePostgresArgumentsLikeTheStockEntrypoint) {
+  const Invocation invocation = load({"-c", "max_connections=200"});
+  EXPECT_EQ(invocation.command, Command::kRun);
+  EXPECT_THAT(invocation.settings.postgres_args, ElementsAre("-c", "max_connections=200"));
+}
+
+TEST_F(CommandTest, DoubleDashEndsFlags) {
+  const Invocation invocation = load({"--", "postgres", "-p", "6000"});
+  EXPECT_THAT(invocation.settings.postgres_args, ElementsAre("-p", "6000"));
+  EXPECT_EQ(load({"--", "--stanza"}).settings.postgres_args, std::vector<std::string>{"--stanza"});
+}
+
+TEST_F(CommandTest, Healthcheck) {
+  env.set("PGBR_API_LISTEN", "0.0.0.0:5000");
+  const Invocation invocation = load({"healthcheck"});
+  EXPECT_EQ(invocation.command, Command::kHealthcheck);
+  EXPECT_EQ(invocation.settings.api_listen, "0.0.0.0:5000");
+  EXPECT_EQ(error({"healthcheck", "now"}),
+            "healthcheck takes no arguments, got \"now\"; put flags such as --api-listen before "
+            "or after it");
+}
+
+TEST_F(CommandTest, HealthcheckValidatesLikeARun) {
+  env.set("PGBR_API_LISTEN", "nowhere");
+  EXPECT_FALSE(error({"healthcheck"}).empty());
+}
+
+TEST_F(CommandTest, OtherCommandsAreExecutedAsIs) {
+  const Invocation invocation = load({"bash", "-c", "echo hi", "--stanza=x"});
+  EXPECT_EQ(invocation.command, Command::kExec);
+  EXPECT_THAT(invocation.exec_argv, ElementsAre("bash", "-c", "echo hi", "--stanza=x"));
+  EXPECT_EQ(invocation.settings.stanza, "main");
+}
+
+TEST_F(CommandTest, ExecDoesNotReadTheEnvironment) {
+  // A broken setting must not keep `docker run IMAGE bash` from opening the shell to fix it.
+  env.set("PGBR_LOG_KEEP", "lots");
+  env.set("PGBR_TYPO", "1");
+  env.set("POSTGRES_PASSWORD_FILE", "/missing");
+  const Invocation invocation = load({"bash"});
+  EXPECT_EQ(invocation.command, Command::kExec);
+  EXPECT_EQ(invocation.settings.log_keep, 3);
+  EXPECT_EQ(error(),
+            "unknown setting PGBR_TYPO; remove it or fix its name "
+            "(pgbr-supervisor --help lists every PGBR_ variable)")
+      << "the same environment stops a run";
+}
+
+TEST_F(CommandTest, HelpAndVersion) {
+  env.set("PGBR_LOG_KEEP", "lots");  // help must work while the configuration is broken
+  EXPECT_EQ(load({"--help"}).command, Command::kHelp);
+  EXPECT_EQ(load({"-h"}).command, Command::kHelp);
+  EXPECT_EQ(load({"--stanza=x", "--help"}).command, Command::kHelp);
+  EXPECT_EQ(load({"healthcheck", "--help"}).command, Command::kHelp);
+  EXPECT_EQ(load({"--version"}).command, Command::kVersion);
+  env.unset("PGBR_LOG_KEEP");
+  EXPECT_EQ(load({"postgres", "--help"}).command, Command::kRun) << "postgres' own --help";
+  EXPECT_THAT(load({"postgres", "--help"}).settings.postgres_args, ElementsAre("--help"));
+}
+
+TEST(VersionTest, NamesTheProgramAndVersion) {
+  EXPECT_EQ(versionText(), std::string("pgbr-supervisor ") + PGBR_VERSION);
+}
+
+// --- port and socket directory from the postgres arguments -------------------------------------
+
+TEST_F(CommandTest, PortFromPostgresArgumentsBeatsPgport) {
+  env.set("PGPORT", "6000");
+  EXPECT_EQ(settings().pg_port, 6000);
+  EXPECT_EQ(settings({"postgres", "-p", "6001"}).pg_port, 6001);
+  EXPECT_EQ(settings({"postgres", "-p6002"}).pg_port, 6002);
+  EXPECT_EQ(settings({"postgres", "-c", "port=6003"}).pg_port, 6003);
+  EXPECT_EQ(settings({"postgres", "-cport=6004"}).pg_port, 6004);
+  EXPECT_EQ(settings({"postgres", "--port=6005"}).pg_port, 6005);
+  EXPECT_EQ(settings({"-c", "port=6006"}).pg_port, 6006);
+  EXPECT_EQ(settings({"postgres", "-p", "6007"}).sources.at("PGPORT"), "postgres args");
+  EXPECT_EQ(settings().sources.at("PGPORT"), "env");
+}
+
+TEST_F(CommandTest, SocketDirFromPostgresArguments) {
+  EXPECT_EQ(settings({"postgres", "-k", "/tmp"}).pg_socket_dir, "/tmp");
+  EXPECT_EQ(settings({"postgres", "-c", "unix_socket_directories=/a, /b"}).pg_socket_dir, "/a");
+  EXPECT_EQ(settings({"postgres", "-c", "unix_socket_directories="}).pg_socket_dir, "");
+}
+
+TEST_F(CommandTest, BadPortInPostgresArguments) {
+  EXPECT_EQ(error({"postgres", "-p", "abc"}),
+            "postgres argument \"-p abc\": the port must be a number from 1 to 65535");
+  EXPECT_EQ(error({"postgres", "-c", "port=0"}),
+            "postgres argument \"-c port=0\": the port must be a number from 1 to 65535");
+}
+
+}  // namespace
+}  // namespace pgbr::testing

@@ -165,6 +165,14 @@ TEST(OutputScanner, RealRestores) {
   EXPECT_EQ(scan("restore-time-promote.log").percent(), 100.0);
 }
 
+TEST(OutputScanner, RealVerifyReportsNothingToTrack) {
+  OutputScanner scanner = scan("verify.log");
+  EXPECT_FALSE(scanner.percent().has_value());
+  EXPECT_FALSE(scanner.backupLabel().has_value());
+  EXPECT_FALSE(scanner.error().has_value());
+  EXPECT_FALSE(scanner.abortCode().has_value());
+}
+
 TEST(OutputScanner, RealStanzaMismatch) {
   OutputScanner scanner = scan("error-stanza-mismatch.log");
   ASSERT_TRUE(scanner.error().has_value());

@@ -386,6 +386,33 @@ nlohmann::json redactedSettingsJson(const Settings& settings) {
   };
 }
 
+namespace {
+
+// Appends `text` broken into lines of at most kHelpWidth columns, each starting with `indent`.
+void appendWrapped(std::ostringstream& out, std::string_view indent, std::string_view text) {
+  constexpr std::size_t kHelpWidth = 96;
+  std::size_t column = 0;
+  while (!text.empty()) {
+    const auto space = text.find(' ');
+    const std::string_view word = text.substr(0, space);
+    text = space == std::string_view::npos ? std::string_view() : text.substr(space + 1);
+    if (column > 0 && column + 1 + word.size() > kHelpWidth) {
+      out << "\n";
+      column = 0;
+    }
+    if (column == 0) {
+      out << indent << word;
+      column = indent.size() + word.size();
+    } else {
+      out << ' ' << word;
+      column += 1 + word.size();
+    }
+  }
+  out << "\n";
+}
+
+}  // namespace
+
 std::string helpText() {
   std::ostringstream out;
   out << "usage: " << kProgram << " [flags] [postgres [postgres-args...]]\n"
@@ -405,7 +432,8 @@ std::string helpText() {
     if (!spec.flag.empty()) {
       out << "  " << spec.flag << " " << spec.metavar << "\n      " << spec.env;
       if (!spec.file_env.empty()) out << " or " << spec.file_env;
-      out << ", default: " << defaultText(spec) << "\n      " << spec.help << "\n";
+      out << ", default: " << defaultText(spec) << "\n";
+      appendWrapped(out, "      ", spec.help);
     }
     if (!spec.file_flag.empty()) {
       out << "  " << spec.file_flag << " FILE\n      " << spec.file_env << ": a file holding "
@@ -414,14 +442,16 @@ std::string helpText() {
   }
   out << "  -h, --help\n      show this help\n"
       << "  --version\n      show the version\n\n"
-      << "there is no --api-token flag: a secret on a command line shows in ps.\n\n"
+      << "there is no --api-token flag: a secret on a command line shows in ps; use\n"
+      << "PGBR_API_TOKEN, PGBR_API_TOKEN_FILE or --api-token-file.\n\n"
       << "environment only (PGDATA and the POSTGRES_* variables as in the stock postgres "
          "image):\n";
   for (const SettingSpec& spec : settingTable()) {
     if (!spec.flag.empty()) continue;
     out << "  " << spec.env << "=" << spec.metavar;
     if (!spec.file_env.empty()) out << " or " << spec.file_env << "=FILE";
-    out << "\n      default: " << defaultText(spec) << "\n      " << spec.help << "\n";
+    out << "\n      default: " << defaultText(spec) << "\n";
+    appendWrapped(out, "      ", spec.help);
   }
   out << "\n"
       << "a *_FILE variable names a file holding the value (docker secrets); trailing newlines\n"

@@ -410,8 +410,7 @@ constexpr auto kSpecs = std::to_array<SettingSpec>({
      .file_env = "PGBR_API_TOKEN_FILE",
      .file_flag = "--api-token-file",
      .metavar = "TOKEN",
-     .help = "bearer token of the api, at least 16 characters (no flag: a command line shows "
-             "in ps; use the variable or --api-token-file)",
+     .help = "bearer token of the api, at least 16 characters",
      .default_text = "none: one is generated into the state directory",
      .empty = EmptyValue::kUnset,
      .secret = true,

@@ -1,7 +1,7 @@
 // The supervisor's whole configuration as one validated value. config/ builds it from the
 // environment (POSTGRES_*, PGDATA, PGBACKREST_*, PGBR_*), command-line flags and _FILE secrets;
 // everything else only reads it. Secrets are held here but never logged or served: redacted()
-// gives the copy that may be shown.
+// in config/config.h gives the copy that may be shown.
 #pragma once
 
 #include <chrono>
@@ -18,12 +18,12 @@ enum class AuthMode { kToken, kNone };
 
 // Settings of the stock postgres image (same names, same meaning).
 struct PostgresInitSettings {
-  std::string user = "postgres";  // POSTGRES_USER
-  std::string password;           // POSTGRES_PASSWORD or _FILE (secret)
-  std::string db;                 // POSTGRES_DB, default: user
-  std::string initdb_args;        // POSTGRES_INITDB_ARGS, split like a shell word list
-  std::string initdb_waldir;      // POSTGRES_INITDB_WALDIR
-  std::string host_auth_method = "scram-sha-256";          // POSTGRES_HOST_AUTH_METHOD
+  std::string user = "postgres";                   // POSTGRES_USER
+  std::string password;                            // POSTGRES_PASSWORD or _FILE (secret)
+  std::string db;                                  // POSTGRES_DB, default: user
+  std::string initdb_args;                         // POSTGRES_INITDB_ARGS, split like shell words
+  std::string initdb_waldir;                       // POSTGRES_INITDB_WALDIR
+  std::string host_auth_method = "scram-sha-256";  // POSTGRES_HOST_AUTH_METHOD
   std::string initdb_dir = "/docker-entrypoint-initdb.d";  // PGBR_INITDB_DIR / --initdb-dir
 };
 
@@ -32,37 +32,37 @@ struct Settings {
   std::string pgdata = "/var/lib/postgresql/data";       // PGDATA / --pgdata
   std::string pg_bindir = "/usr/lib/postgresql/15/bin";  // PGBR_PG_BINDIR / --pg-bindir
   int pg_port = 5432;                                    // from -c port=/-p, else PGPORT, else 5432
-  std::string pg_socket_dir = "/var/run/postgresql";     // from -c unix_socket_directories= or -k;
-                                                      // "" when set empty: no Unix socket, use TCP
+  // From -c unix_socket_directories= or -k (the first entry); "" when set empty: no Unix
+  // socket, connect over TCP.
+  std::string pg_socket_dir = "/var/run/postgresql";
   std::vector<std::string> postgres_args;  // everything after `postgres` on the command line
   PostgresInitSettings init;
 
   // Process supervision
-  std::string run_as_user = "postgres";  // PGBR_USER / --user (used when started as root)
-  int restart_limit = 5;                 // PGBR_RESTART_LIMIT: quick exits before FATAL
-  std::chrono::seconds quick_exit_window{
-      30};                               // PGBR_QUICK_EXIT_S: a run shorter than this is "quick"
-  std::chrono::seconds backoff_max{30};  // PGBR_BACKOFF_MAX_S
-  std::chrono::seconds stop_timeout{8};  // PGBR_STOP_TIMEOUT_S: fast shutdown, then immediate
-  std::chrono::seconds start_timeout{
-      300};  // PGBR_START_TIMEOUT_S: starting -> ready (crash recovery may be long)
+  std::string run_as_user = "postgres";        // PGBR_USER / --user (used when started as root)
+  int restart_limit = 5;                       // PGBR_RESTART_LIMIT: quick exits before FATAL
+  std::chrono::seconds quick_exit_window{30};  // PGBR_QUICK_EXIT_S: a shorter run is "quick"
+  std::chrono::seconds backoff_max{30};        // PGBR_BACKOFF_MAX_S
+  std::chrono::seconds stop_timeout{8};        // PGBR_STOP_TIMEOUT_S: fast, then immediate
+  std::chrono::seconds start_timeout{300};     // PGBR_START_TIMEOUT_S: starting -> ready
+                                               // (crash recovery may be long)
 
   // pgBackRest
   std::string stanza = "main";                // PGBR_STANZA / --stanza
   std::string pgbackrest_bin = "pgbackrest";  // PGBR_PGBACKREST_BIN
-  std::string
-      pgbackrest_config;  // PGBACKREST_CONFIG if set, else <state>/pgbackrest.conf (rendered)
+  // PGBACKREST_CONFIG if set, else <state_dir>/pgbackrest.conf (rendered by the supervisor).
+  std::string pgbackrest_config;
   bool pgbackrest_config_rendered = true;  // false when the user supplied PGBACKREST_CONFIG
-  std::map<std::string, std::string>
-      pgbackrest_env;  // every PGBACKREST_* variable (values may be secret)
+  // Every PGBACKREST_* variable (values may be secret).
+  std::map<std::string, std::string> pgbackrest_env;
 
   // Schedule (5-field cron or @macro; empty disables)
-  std::string schedule_full = "@weekly";  // PGBR_SCHEDULE_FULL
-  std::string schedule_diff = "@daily";   // PGBR_SCHEDULE_DIFF
-  std::string schedule_incr = "@hourly";  // PGBR_SCHEDULE_INCR
-  std::chrono::seconds archive_alert_age{
-      300};  // PGBR_ARCHIVE_ALERT_S: oldest waiting WAL older -> unhealthy
-  std::chrono::seconds info_refresh{60};  // PGBR_INFO_REFRESH_S
+  std::string schedule_full = "@weekly";        // PGBR_SCHEDULE_FULL
+  std::string schedule_diff = "@daily";         // PGBR_SCHEDULE_DIFF
+  std::string schedule_incr = "@hourly";        // PGBR_SCHEDULE_INCR
+  std::chrono::seconds archive_alert_age{300};  // PGBR_ARCHIVE_ALERT_S: oldest waiting WAL
+                                                // older than this -> unhealthy
+  std::chrono::seconds info_refresh{60};        // PGBR_INFO_REFRESH_S
 
   // API
   std::string api_listen = "127.0.0.1:5000";  // PGBR_API_LISTEN / --api-listen

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <regex>
+#include <sstream>
 
 #include "supervisor/config/config.h"
 #include "supervisor/config/setting_table.h"
@@ -14,8 +15,26 @@ namespace {
 
 using ::testing::HasSubstr;
 
-TEST(HelpTest, MentionsEveryFlagVariableAndDefault) {
+// The help with its line breaks and indentation collapsed to single spaces, so a sentence can be
+// looked for wherever the wrapping broke it.
+std::string flatHelp() {
   const std::string help = helpText();
+  std::string flat;
+  for (char c : help) {
+    const bool space = c == ' ' || c == '\n';
+    if (space && !flat.empty() && flat.back() == ' ') continue;
+    flat += space ? ' ' : c;
+  }
+  return flat;
+}
+
+TEST(HelpTest, LinesFitATerminal) {
+  std::istringstream lines(helpText());
+  for (std::string line; std::getline(lines, line);) EXPECT_LE(line.size(), 96u) << line;
+}
+
+TEST(HelpTest, MentionsEveryFlagVariableAndDefault) {
+  const std::string help = flatHelp();
   for (const SettingSpec& spec : settingTable()) {
     EXPECT_THAT(help, HasSubstr(std::string(spec.env))) << spec.env;
     EXPECT_THAT(help, HasSubstr(std::string(spec.help))) << spec.env;
@@ -33,7 +52,7 @@ TEST(HelpTest, MentionsEveryFlagVariableAndDefault) {
 }
 
 TEST(HelpTest, MentionsCommandsAndFamilies) {
-  const std::string help = helpText();
+  const std::string help = flatHelp();
   EXPECT_THAT(help, HasSubstr("postgres [args...]"));
   EXPECT_THAT(help, HasSubstr("healthcheck"));
   EXPECT_THAT(help, HasSubstr("any other command is executed as is"));

@@ -77,12 +77,12 @@ std::vector<std::string_view> knownVariables() {
   return names;
 }
 
-CommandLine parseCommandLine(const std::vector<std::string>& argv) {
+CommandLine parseCommandLine(const std::vector<std::string>& args) {
   CommandLine line;
   bool healthcheck = false;
-  std::size_t i = argv.empty() ? 0 : 1;
-  for (; i < argv.size(); ++i) {
-    const std::string& arg = argv[i];
+  std::size_t i = 0;
+  for (; i < args.size(); ++i) {
+    const std::string& arg = args[i];
     if (arg == "-h" || arg == "--help") {
       line.command = Command::kHelp;
       return line;
@@ -111,8 +111,8 @@ CommandLine parseCommandLine(const std::vector<std::string>& argv) {
       }
       if (eq != std::string::npos) {
         line.flags[flag] = arg.substr(eq + 1);
-      } else if (i + 1 < argv.size()) {
-        line.flags[flag] = argv[++i];
+      } else if (i + 1 < args.size()) {
+        line.flags[flag] = args[++i];
       } else {
         throw ConfigError(flag + " needs a value: " + flag + " VALUE or " + flag + "=VALUE");
       }
@@ -132,16 +132,16 @@ CommandLine parseCommandLine(const std::vector<std::string>& argv) {
     line.command = Command::kHealthcheck;
     return line;
   }
-  if (i == argv.size()) return line;  // no command means postgres
-  const std::string& word = argv[i];
+  if (i == args.size()) return line;  // no command means postgres
+  const std::string& word = args[i];
   if (word == "postgres") {
-    line.rest.assign(argv.begin() + static_cast<std::ptrdiff_t>(i) + 1, argv.end());
+    line.rest.assign(args.begin() + static_cast<std::ptrdiff_t>(i) + 1, args.end());
   } else if (word.starts_with("-")) {
     // The stock entrypoint turns `docker run IMAGE -c key=value` into `postgres -c key=value`.
-    line.rest.assign(argv.begin() + static_cast<std::ptrdiff_t>(i), argv.end());
+    line.rest.assign(args.begin() + static_cast<std::ptrdiff_t>(i), args.end());
   } else {
     line.command = Command::kExec;
-    line.rest.assign(argv.begin() + static_cast<std::ptrdiff_t>(i), argv.end());
+    line.rest.assign(args.begin() + static_cast<std::ptrdiff_t>(i), args.end());
   }
   return line;
 }
@@ -282,9 +282,9 @@ std::vector<std::string> notesFor(const Settings& settings) {
 
 }  // namespace
 
-Invocation loadInvocation(const std::vector<std::string>& argv, const Environment& env,
+Invocation loadInvocation(const std::vector<std::string>& args, const Environment& env,
                           const FileReader& files) {
-  CommandLine line = parseCommandLine(argv);
+  CommandLine line = parseCommandLine(args);
   Invocation invocation;
   invocation.command = line.command;
   if (line.command == Command::kHelp || line.command == Command::kVersion) return invocation;

@@ -38,9 +38,9 @@ struct Invocation {
   std::vector<std::string> notes;
 };
 
-// `argv` is the whole command line as main() receives it: argv[0] is the program name.
+// `args` is the command line without the program name (argv + 1 .. argv + argc).
 // Throws ConfigError.
-Invocation loadInvocation(const std::vector<std::string>& argv, const Environment& env,
+Invocation loadInvocation(const std::vector<std::string>& args, const Environment& env,
                           const FileReader& files);
 
 // --help: every flag with its variable, default and meaning, the commands and the POSTGRES_* and

@@ -122,7 +122,7 @@ TEST_F(LoadTest, EveryVariableIsRead) {
   for (const SettingSpec& spec : settingTable()) {
     MapEnvironment one;
     one.set(std::string(spec.env), samples().at(std::string(spec.env)).first);
-    const Settings s = loadInvocation({"pgbr-supervisor"}, one, files).settings;
+    const Settings s = loadInvocation({}, one, files).settings;
     EXPECT_EQ(spec.show(s), samples().at(std::string(spec.env)).second) << spec.env;
     EXPECT_EQ(s.sources.at(std::string(spec.env)), "env") << spec.env;
   }
@@ -148,9 +148,7 @@ TEST_F(LoadTest, EveryFlagBeatsItsVariable) {
     const std::string default_value = spec.show(Settings{});
     if (default_value.empty()) continue;  // nothing to set the flag to that is not the sample
     const Settings s =
-        loadInvocation({"pgbr-supervisor", std::string(spec.flag) + "=" + default_value}, both,
-                       files)
-            .settings;
+        loadInvocation({std::string(spec.flag) + "=" + default_value}, both, files).settings;
     EXPECT_EQ(spec.show(s), default_value) << spec.flag;
     EXPECT_EQ(s.sources.at(std::string(spec.env)), "flag") << spec.flag;
   }
@@ -234,7 +232,7 @@ TEST_F(LoadTest, EveryFileFormIsReadWithTrailingNewlinesDropped) {
     MapEnvironment one;
     one.set(c.env + "_FILE", "/run/secrets/" + c.env);
     files.add("/run/secrets/" + c.env, value + "\n\n");
-    const Settings s = loadInvocation({"pgbr-supervisor"}, one, files).settings;
+    const Settings s = loadInvocation({}, one, files).settings;
     EXPECT_EQ(c.field(s), value) << c.env;
     EXPECT_EQ(s.sources.at(c.env), "file") << c.env;
     covered.insert(c.env);
@@ -277,7 +275,7 @@ TEST_F(LoadTest, BothValueAndFileIsAnError) {
     both.set(std::string(name) + "_FILE", "/x");
     files.add("/x", "0123456789abcdef-y");
     try {
-      loadInvocation({"pgbr-supervisor"}, both, files);
+      loadInvocation({}, both, files);
       ADD_FAILURE() << name << " was accepted";
     } catch (const ConfigError& e) {
       EXPECT_EQ(std::string(e.what()), "both " + std::string(name) + " and " + name +
@@ -379,7 +377,7 @@ TEST_F(LoadTest, BadValuesAreRefusedWithOneLine) {
     MapEnvironment one;
     one.set(c.env, c.value);
     try {
-      loadInvocation({"pgbr-supervisor"}, one, files);
+      loadInvocation({}, one, files);
       ADD_FAILURE() << c.env << "=" << c.value << " was accepted";
     } catch (const ConfigError& e) {
       EXPECT_EQ(std::string(e.what()), c.message);

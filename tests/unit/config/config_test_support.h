@@ -15,10 +15,7 @@ struct ConfigFixture : ::testing::Test {
   MapEnvironment env;
   MapFileReader files;
 
-  Invocation load(std::vector<std::string> args = {}) {
-    args.insert(args.begin(), "pgbr-supervisor");
-    return loadInvocation(args, env, files);
-  }
+  Invocation load(std::vector<std::string> args = {}) { return loadInvocation(args, env, files); }
 
   Settings settings(std::vector<std::string> args = {}) { return load(std::move(args)).settings; }
 

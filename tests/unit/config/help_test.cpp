@@ -84,7 +84,7 @@ TEST(HelpTest, EveryFlagItNamesIsAccepted) {
 TEST(HelpTest, DefaultsAreTheOnesLoadedWithAnEmptyEnvironment) {
   const MapEnvironment env;
   const MapFileReader files;
-  const Settings loaded = loadInvocation({"pgbr-supervisor"}, env, files).settings;
+  const Settings loaded = loadInvocation({}, env, files).settings;
   for (const SettingSpec& spec : settingTable()) {
     if (!spec.default_text.empty()) continue;
     EXPECT_EQ(defaultText(spec), spec.show(loaded).empty() ? "none" : spec.show(loaded))

@@ -119,21 +119,24 @@ done
 if [ $want_test = 1 ]; then
   browser_dir=$ROOT/tests/browser
   stamp=$browser_dir/node_modules/.pgbr-lock.sha256
-  lock_sum=$(sha256sum "$browser_dir/package.json" "$browser_dir/package-lock.json" | sha256sum)
-  node_major=$(node -p 'process.versions.node.split(".")[0]')
-  need_major=$(node -p 'const e = require(process.argv[1]).packages["node_modules/playwright-core"];
-    (/[0-9]+/.exec((e && e.engines && e.engines.node) || "0") || ["0"])[0]' \
-    "$browser_dir/package-lock.json")
-  if [ "$node_major" -lt "$need_major" ]; then
-    echo "browser: warning: node $(node --version) is older than playwright-core wants (>=$need_major)" >&2
-  fi
+  lock_sum=$(cat "$browser_dir/package.json" "$browser_dir/package-lock.json" | sha256sum)
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$lock_sum" ]; then
     echo "browser: node_modules already matches package-lock.json"
   else
+    # Warn before installing a playwright-core that this Node cannot run (it refuses to start).
+    node -e '
+      const lock = require(process.argv[1]);
+      const entry = lock.packages["node_modules/playwright-core"] || {};
+      const want = Number((/[0-9]+/.exec((entry.engines || {}).node || "0") || ["0"])[0]);
+      const have = Number(process.versions.node.split(".")[0]);
+      if (have < want) console.error(`browser: warning: node ${process.version} is older than ` +
+        `playwright-core ${entry.version} needs (>=${want})`);' "$browser_dir/package-lock.json"
     (cd "$browser_dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
     echo "$lock_sum" >"$stamp"
-    echo "browser: npm ci installed $(node -p 'Object.keys(require(process.argv[1]).packages)
-      .filter(k => k).map(k => k.replace("node_modules/", "") + "@" +
-      require(process.argv[1]).packages[k].version).join(" ")' "$browser_dir/package-lock.json")"
+    echo "browser: npm ci installed $(node -p '
+      const lock = require(process.argv[1]);
+      Object.entries(lock.packages).filter(([k]) => k)
+        .map(([k, v]) => k.replace(/^node_modules\//, "") + "@" + v.version).join(" ")' \
+      "$browser_dir/package-lock.json")"
   fi
 fi

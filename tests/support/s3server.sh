@@ -21,7 +21,7 @@ set -euo pipefail
 readonly S3RVER_VERSION=3.7.1
 readonly BUCKET=${PGBR_S3_BUCKET:-pgbackrest}
 readonly CACHE=${PGBR_S3RVER_CACHE:-${PGBR_TEST_CACHE:-/var/cache/pgbr-test}/s3rver}
-readonly START_TIMEOUT=${PGBR_S3RVER_START_TIMEOUT:-30}
+readonly START_TIMEOUT=${PGBR_S3RVER_START_TIMEOUT:-60}
 readonly STOP_TIMEOUT=${PGBR_S3RVER_STOP_TIMEOUT:-10}
 readonly S3RVER_JS=$CACHE/node_modules/s3rver/bin/s3rver.js
 readonly STORE_JS=$CACHE/node_modules/s3rver/lib/stores/filesystem.js

@@ -1,5 +1,6 @@
 #include "supervisor/schedule/cron.h"
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <limits>
@@ -15,6 +16,8 @@ namespace {
 constexpr int64_t kSetBackLimitMinutes = 3 * 60;
 // See the header: every satisfiable expression matches within this many years.
 constexpr int kSearchYears = 8;
+// WallTime counts nanoseconds in 64 bits and ends in April 2262: no firing after 2261.
+constexpr int kLastYear = 2261;
 
 constexpr std::array<std::string_view, 12> kMonthNames = {"jan", "feb", "mar", "apr", "may", "jun",
                                                           "jul", "aug", "sep", "oct", "nov", "dec"};
@@ -233,7 +236,8 @@ bool CronExpr::matches(const LocalTime& l) const {
 std::optional<int64_t> CronExpr::firstMatchFrom(int64_t minute) const {
   const LocalTime from = localFromSeconds(minute * 60);
   // Each level starts from `from` only while every level above is still at `from`'s value.
-  for (int year = from.year; year <= from.year + kSearchYears; ++year) {
+  const int lastYear = std::min(from.year + kSearchYears, kLastYear);
+  for (int year = from.year; year <= lastYear; ++year) {
     const bool sameYear = year == from.year;
     for (int month = sameYear ? from.month : 1; month <= 12; ++month) {
       if (!has(months_, month)) continue;

@@ -25,6 +25,7 @@
 // An expression that can never match ("0 0 30 2 *", "0 0 31 4 *") parses, and next() returns
 // nullopt for it; the scheduler then shows no next run. Any satisfiable expression matches
 // within 8 years (Feb 29 across a century that is not a leap year), which bounds the search.
+// Nothing fires after 2261: WallTime (64-bit nanoseconds) ends in April 2262.
 //
 // next() skips by field (year, month, day, hour, minute), never minute by minute.
 #pragma once

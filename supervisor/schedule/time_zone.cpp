@@ -77,20 +77,24 @@ LocalInstants TimeZone::fromLocal(const LocalTime& local) const {
 
   const int64_t offsetBefore = offsetAt(wanted - kSecondsPerDay);
   const int64_t offsetAfter = offsetAt(wanted + kSecondsPerDay);
+  LocalInstants r;
+  if (offsetBefore == offsetAfter) {
+    // No offset change nearby, the common case: one instant, no need to check it.
+    r.first = r.second = fromSeconds(wanted - offsetBefore);
+    return r;
+  }
   const int64_t early = std::min(wanted - offsetBefore, wanted - offsetAfter);
   const int64_t late = std::max(wanted - offsetBefore, wanted - offsetAfter);
   const bool earlyOk = readsAsWanted(early);
   const bool lateOk = readsAsWanted(late);
 
-  LocalInstants r;
-  if (earlyOk && lateOk && early != late) {
+  if (earlyOk && lateOk) {
     r.kind = LocalInstants::Kind::kRepeated;
     r.first = fromSeconds(early);
     r.second = fromSeconds(late);
-  } else if (earlyOk || lateOk || early == late) {
-    // early == late without a match would need two offset changes within two days; no zone
-    // has that, and answering the one candidate keeps the schedule going.
-    r.first = r.second = fromSeconds(earlyOk || !lateOk ? early : late);
+  } else if (earlyOk || lateOk) {
+    // Near an offset change but not inside the gap or the overlap.
+    r.first = r.second = fromSeconds(earlyOk ? early : late);
   } else {
     // A gap: `early` still has the old offset, `late` already the new one. Find the jump.
     r.kind = LocalInstants::Kind::kSkipped;

@@ -118,6 +118,13 @@ TEST_F(CronNextUtc, ImpossibleDatesNeverMatch) {
   EXPECT_EQ(firings("0 0 30 2 1", "2024-01-01T00:00:00Z", 1, utc_), S{"2024-02-05T00:00:00Z"});
 }
 
+TEST_F(CronNextUtc, NothingPastTheEndOfWallTime) {
+  EXPECT_EQ(firings("0 0 29 2 *", "2256-01-01T00:00:00Z", 2, utc_),
+            (S{"2256-02-29T00:00:00Z", "2260-02-29T00:00:00Z"}));
+  EXPECT_EQ(cron("0 0 29 2 *").next(at("2260-03-01T00:00:00Z"), utc_), std::nullopt);
+  EXPECT_EQ(cron("* * * * *").next(at("2261-12-31T23:59:00Z"), utc_), std::nullopt);
+}
+
 TEST_F(CronNextUtc, EndOfYearRollsOver) {
   EXPECT_EQ(firings("59 23 31 12 *", "2024-12-31T23:59:00Z", 1, utc_), S{"2025-12-31T23:59:00Z"});
   EXPECT_EQ(firings("* * * * *", "2024-12-31T23:59:00Z", 1, utc_), S{"2025-01-01T00:00:00Z"});

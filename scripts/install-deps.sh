@@ -16,7 +16,8 @@
 # group saying what it installed or that everything was already there.
 set -euo pipefail
 
-readonly ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+readonly ROOT
 
 # Everything needed to configure, compile, format-check and link the C++ tree.
 readonly BUILD_PKGS=(cmake ninja-build g++ pkg-config libcpp-httplib-dev libpq-dev
@@ -107,8 +108,7 @@ if [ ${#all_missing[@]} -gt 0 ]; then
 fi
 
 for group in "${groups[@]}"; do
-  # shellcheck disable=SC2086 # word splitting turns the newline list into one line
-  list=$(echo ${group_missing[$group]})
+  list=$(grep -v '^$' <<<"${group_missing[$group]}" | paste -sd' ' || true)
   if [ -n "$list" ]; then
     echo "$group: installed $list"
   else
@@ -124,6 +124,7 @@ if [ $want_test = 1 ]; then
     echo "browser: node_modules already matches package-lock.json"
   else
     # Warn before installing a playwright-core that this Node cannot run (it refuses to start).
+    # shellcheck disable=SC2016 # JavaScript, not shell
     node -e '
       const lock = require(process.argv[1]);
       const entry = lock.packages["node_modules/playwright-core"] || {};
@@ -133,6 +134,7 @@ if [ $want_test = 1 ]; then
         `playwright-core ${entry.version} needs (>=${want})`);' "$browser_dir/package-lock.json"
     (cd "$browser_dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
     echo "$lock_sum" >"$stamp"
+    # shellcheck disable=SC2016 # JavaScript, not shell
     echo "browser: npm ci installed $(node -p '
       const lock = require(process.argv[1]);
       Object.entries(lock.packages).filter(([k]) => k)

@@ -9,10 +9,11 @@
 # `info` must show it, a listing must show a folder that holds only sub-folders (the s3rver patch),
 # and after `stop` the port must be closed. Exits non-zero on the first failure; the temporary
 # folder is kept then, for its logs, and removed on success unless PGBR_SELFTEST_KEEP=1. Takes
-# about ten seconds, most of it the backup.
+# 10-20 s, most of it the backup.
 set -euo pipefail
 
-readonly HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+readonly HERE
 readonly S3=$HERE/s3server.sh
 readonly PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 readonly OSUSER=${PGBR_TEST_OSUSER:-postgres}
@@ -103,6 +104,7 @@ pgbr --type=full backup || fail "full backup failed"
 
 step "info shows the backup"
 pgbr --output=json info >"$work/info.json" || fail "info failed"
+# shellcheck disable=SC2016 # JavaScript, not shell
 node -e '
   const [stanza] = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
   const types = stanza.backup.map((b) => b.type).join(",");

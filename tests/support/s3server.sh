@@ -313,8 +313,12 @@ while [ $# -gt 0 ]; do
     *) die "unknown option '$1'" ;;
   esac
 done
-[[ "$port_opt" =~ ^[0-9]*$ ]] && [ "${port_opt:-0}" -le 65535 ] || die "--port must be 0-65535, got '$port_opt'"
-[[ "$repo" =~ ^[1-9][0-9]*$ ]] && [ "$repo" -le 256 ] || die "--repo must be 1-256, got '$repo'"
+if ! [[ "$port_opt" =~ ^[0-9]*$ ]] || [ "${port_opt:-0}" -gt 65535 ]; then
+  die "--port must be 0-65535, got '$port_opt'"
+fi
+if ! [[ "$repo" =~ ^[1-9][0-9]*$ ]] || [ "$repo" -gt 256 ]; then
+  die "--repo must be 1-256, got '$repo'"
+fi
 case "$dir" in /*) ;; *) dir=$PWD/$dir ;; esac
 
 case "$verb" in

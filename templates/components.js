@@ -1,0 +1,240 @@
+// Pieces several pages share: state badges, progress bars, the confirmation dialog, the log
+// viewer and the live job-log follower.
+//
+// Every state is shown as a word next to its colour and icon, so the page reads the same
+// without colour.
+
+import { h, icon, clear } from './dom.js';
+import { typeMark, TYPE_WORDS } from './charts.js';
+
+const TONE_ICONS = { ok: 'ok', bad: 'bad', warn: 'warn', info: 'run', neutral: 'idle' };
+
+const PROCESS_TONES = {
+  RUNNING: 'ok',
+  STARTING: 'warn',
+  BACKOFF: 'warn',
+  STOPPING: 'warn',
+  STOPPED: 'neutral',
+  EXITED: 'bad',
+  FATAL: 'bad',
+};
+const JOB_TONES = {
+  succeeded: 'ok',
+  failed: 'bad',
+  cancelled: 'neutral',
+  running: 'info',
+  queued: 'neutral',
+};
+
+export function badge(tone, text, props = {}) {
+  return h('span', { class: ['badge', `tone-${tone}`], ...props }, icon(TONE_ICONS[tone] ?? 'info'), text);
+}
+
+export function processBadge(state, props) {
+  return badge(PROCESS_TONES[state] ?? 'neutral', state ?? 'UNKNOWN', props);
+}
+
+export function jobBadge(state, props) {
+  return badge(JOB_TONES[state] ?? 'neutral', state ?? 'unknown', props);
+}
+
+export function progressBar(value, { testid, label } = {}) {
+  const known = typeof value === 'number' && Number.isFinite(value);
+  const pct = known ? Math.max(0, Math.min(100, value)) : null;
+  return h(
+    'div',
+    { class: 'progress-row' },
+    h(
+      'div',
+      {
+        class: ['progress', !known && 'indeterminate'],
+        role: 'progressbar',
+        'aria-valuemin': 0,
+        'aria-valuemax': 100,
+        'aria-valuenow': known ? Math.round(pct) : null,
+        'aria-valuetext': known ? `${Math.round(pct)} %` : 'progress not known yet',
+        'aria-label': label ?? 'Progress',
+        testid,
+      },
+      h('div', { class: 'progress-fill', style: { width: known ? `${pct}%` : '' } }),
+    ),
+    h('span', { class: 'progress-text' }, known ? `${pct.toFixed(pct < 10 ? 1 : 0)} %` : 'working\u2026'),
+  );
+}
+
+let dialogCount = 0;
+
+// Asks before something disruptive. Resolves true only for the confirm button; Escape and
+// Cancel resolve false. The Cancel button has the focus first, so Enter does no harm.
+export function confirmDialog({ title, message, confirmLabel, danger = true }) {
+  dialogCount += 1;
+  const titleId = `dialog-title-${dialogCount}`;
+  const cancel = h('button', { type: 'submit', value: 'cancel', class: 'btn', testid: 'confirm-cancel', autofocus: true }, 'Cancel');
+  const dialog = h(
+    'dialog',
+    { class: 'dialog', testid: 'confirm-dialog', 'aria-labelledby': titleId },
+    h(
+      'form',
+      { method: 'dialog' },
+      h('h2', { id: titleId }, title),
+      (Array.isArray(message) ? message : [message]).map((p) => h('p', {}, p)),
+      h(
+        'div',
+        { class: 'dialog-actions' },
+        cancel,
+        h('button', { type: 'submit', value: 'ok', class: ['btn', danger ? 'btn-danger' : 'btn-primary'], testid: 'confirm-ok' },
+          confirmLabel),
+      ),
+    ),
+  );
+  document.body.append(dialog);
+  return new Promise((resolve) => {
+    dialog.addEventListener('close', () => {
+      resolve(dialog.returnValue === 'ok');
+      dialog.remove();
+    });
+    dialog.showModal();
+    cancel.focus();
+  });
+}
+
+// A scrolling log. Lines are appended as text; it sticks to the bottom while the reader is
+// there, and stays put when they scroll up to read.
+export class LogView {
+  constructor({ testid, label, maxLines = 5000 }) {
+    this.maxLines = maxLines;
+    this.el = h('pre', {
+      class: 'log',
+      testid,
+      tabindex: 0,
+      'aria-label': label,
+      'data-morph-skip': '',
+    });
+    this.empty = true;
+  }
+
+  atBottom() {
+    return this.el.scrollHeight - this.el.scrollTop - this.el.clientHeight < 30;
+  }
+
+  placeholder(text) {
+    clear(this.el, h('span', { class: 'log-placeholder' }, text));
+    this.empty = true;
+  }
+
+  set(lines, emptyText = 'The log is empty.') {
+    this.el.replaceChildren();
+    this.empty = true;
+    if (!lines || lines.length === 0) {
+      this.placeholder(emptyText);
+      return;
+    }
+    this.append(lines, true);
+  }
+
+  append(lines, forceScroll = false) {
+    const list = Array.isArray(lines) ? lines : [lines];
+    if (list.length === 0) return;
+    const stick = forceScroll || this.atBottom();
+    if (this.empty) {
+      this.el.replaceChildren();
+      this.empty = false;
+    }
+    const fragment = document.createDocumentFragment();
+    for (const line of list) {
+      fragment.append(h('span', { class: 'log-line', 'data-seq': line.seq }, line.text ?? ''), '\n');
+    }
+    this.el.append(fragment);
+    while (this.el.childNodes.length > this.maxLines * 2) {
+      this.el.firstChild.remove();
+      this.el.firstChild.remove();
+    }
+    if (stick) this.el.scrollTop = this.el.scrollHeight;
+  }
+}
+
+// Shows a job's log and, while the job runs, follows it live. onEnd(state) is called once the
+// job has finished (immediately if it already had). Returns a function that stops following.
+export async function followJobLog(app, jobId, view, { onEnd } = {}) {
+  let stop = () => {};
+  let stopped = false;
+  view.placeholder('Loading the log\u2026');
+  const first = await app.api.jobLog(jobId, 2000);
+  if (stopped) return stop;
+  view.set(first.lines, first.finished ? 'This job wrote no log lines.' : 'Waiting for the first log line\u2026');
+  if (first.finished) {
+    onEnd?.(null);
+    return stop;
+  }
+  stop = app.api.follow(`/api/v1/jobs/${encodeURIComponent(jobId)}/log`, first.last_seq ?? 0, {
+    onLine: (line) => view.append(line),
+    onEnd: (data) => onEnd?.(data?.state ?? null),
+    onTrouble: () => app.checkSession(),
+  });
+  return () => {
+    stopped = true;
+    stop();
+  };
+}
+
+// A table inside a region that scrolls sideways on narrow screens; the region is focusable so
+// keyboard users can scroll it too.
+export function scrollTable(label, table) {
+  return h('div', { class: 'table-scroll', role: 'region', 'aria-label': label, tabindex: 0 }, table);
+}
+
+export function keyValues(pairs) {
+  return h(
+    'dl',
+    { class: 'kv' },
+    pairs
+      .filter(Boolean)
+      .map(([key, value, props]) => h('div', { class: 'kv-row', ...(props ?? {}) }, h('dt', {}, key), h('dd', {}, value))),
+  );
+}
+
+function capitalizeType(type) {
+  return type[0].toUpperCase() + type.slice(1);
+}
+
+// "Back up now" buttons (full, diff, incr), on the overview and the backups page.
+export function backupButtons(app) {
+  return h(
+    'div',
+    { class: 'backup-now', role: 'group', 'aria-label': 'Back up now' },
+    h('span', { class: 'backup-now-label', 'aria-hidden': 'true' }, 'Back up now:'),
+    ['full', 'diff', 'incr'].map((type) =>
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'btn',
+          testid: `backup-${type}`,
+          'aria-label': `Start a ${TYPE_WORDS[type].toLowerCase()} backup now`,
+          onClick: (event) => app.startBackup(type, event.currentTarget),
+        },
+        // The full word where there is room, pgBackRest's own short name on a phone.
+        typeMark(type, {
+          word: [h('span', { class: 'word-long' }, TYPE_WORDS[type]), h('span', { class: 'word-short' }, capitalizeType(type))],
+        }),
+      ),
+    ),
+  );
+}
+
+const KIND_WORDS = {
+  backup: 'Backup',
+  expire: 'Expire',
+  check: 'Check',
+  'stanza-create': 'Stanza create',
+  verify: 'Verify',
+  restore: 'Restore',
+};
+
+// "Full backup", "Restore (time)", "Check".
+export function jobTitle(job) {
+  const type = job?.params?.type;
+  if (job?.kind === 'backup' && type) return `${TYPE_WORDS[type] ?? type} backup`;
+  if (job?.kind === 'restore' && type) return `Restore (${type})`;
+  return KIND_WORDS[job?.kind] ?? job?.kind ?? 'Job';
+}

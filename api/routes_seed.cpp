@@ -1,0 +1,157 @@
+// The seed-compatible routes: GET /pgBackRest/info, /backup/full|diff|incr, /restore/delta,
+// /create and /db_status, at the same paths as the Flask server this image replaces, so scripts
+// that call them keep working (with the token where auth is on: they show and change the
+// repository, so they are protected like the JSON API).
+//
+// The commands run as ordinary jobs (one repository-changing job at a time, history, logs); the
+// request waits for its job to finish and answers with the job's log, as HTML when the client
+// prefers it (a browser) and as JSON otherwise. /pgBackRest/info answers from the service's cached
+// repository view and never runs pgBackRest. /pgBackRest/restore/delta restores the latest backup
+// in place, confirmed by the request itself: the seed had no confirmation and its URL is the
+// explicit action.
+#include <spdlog/spdlog.h>
+
+#include "api/errors.h"
+#include "api/html.h"
+#include "api/input.h"
+#include "api/server_impl.h"
+
+namespace pgbr {
+
+namespace {
+
+using nlohmann::json;
+
+// The log lines a seed answer carries at most (the newest); the whole log stays available at
+// /api/v1/jobs/{id}/log.
+constexpr size_t kSeedLogLines = 5000;
+
+bool wantsHtml(const httplib::Request& req) {
+  return api::prefersHtml(req.get_header_value("Accept"));
+}
+
+void sendHtml(httplib::Response& res, int status, const std::string& page) {
+  res.status = status;
+  res.set_content(page, "text/html; charset=utf-8");
+}
+
+void sendSeedError(const httplib::Request& req, httplib::Response& res, const Error& error) {
+  if (!wantsHtml(req)) {
+    api::sendError(res, error);
+    return;
+  }
+  std::vector<std::string> lines = {error.message};
+  if (!error.job_id.empty()) lines.push_back("running job: " + error.job_id);
+  sendHtml(res, errorHttpStatus(error.code), api::seedPage("Failure", lines));
+}
+
+}  // namespace
+
+void ApiServer::Impl::registerSeed() {
+  // Starts a job, waits for it and answers with its log.
+  auto run_job = [this](const httplib::Request& req, httplib::Response& res,
+                        const Outcome<Job>& started) {
+    if (const Error* error = std::get_if<Error>(&started)) {
+      sendSeedError(req, res, *error);
+      return;
+    }
+    Job job = std::get<Job>(started);
+    const MonoTime deadline = system_clock_.monotonic() + options_.seed_wait;
+    // Wait in slices so a stopping server is not held up by a long backup.
+    while (!isFinished(job.state) && !stopping_ && system_clock_.monotonic() < deadline) {
+      const auto left = std::chrono::duration_cast<Millis>(deadline - system_clock_.monotonic());
+      const Outcome<Job> waited =
+          service_.waitJob(job.id, std::max(Millis(1), std::min(options_.stream_poll, left)));
+      if (const Error* error = std::get_if<Error>(&waited)) {
+        sendSeedError(req, res, *error);
+        return;
+      }
+      job = std::get<Job>(waited);
+    }
+
+    std::vector<std::string> lines;
+    if (const Outcome<LogView> view = service_.jobLog(job.id, kSeedLogLines);
+        const LogView* log = std::get_if<LogView>(&view)) {
+      for (const LogLine& line : log->lines) lines.push_back(line.text);
+    }
+
+    int status = 200;
+    std::string heading = "Success";
+    if (job.state == JobState::kFailed || job.state == JobState::kCancelled) {
+      status = errorHttpStatus(ErrorCode::kCommandFailed);
+      heading = "Failure";
+    } else if (!isFinished(job.state)) {
+      // Still running (the server is stopping, or the wait ran out): the job goes on.
+      status = 202;
+      heading = "Running";
+      res.set_header("Location", "/api/v1/jobs/" + job.id);
+    }
+
+    if (wantsHtml(req)) {
+      if (!job.message.empty()) lines.push_back(job.message);
+      sendHtml(res, status, api::seedPage(heading, lines));
+      return;
+    }
+    json body = {{"job", toJson(job)}, {"log", lines}};
+    if (heading == "Failure") {
+      // The error shape too, so a client that only knows errors still reads why.
+      std::string message = job.message;
+      if (message.empty()) message = "job " + job.id + " " + std::string(toString(job.state));
+      body["error"] = api::errorJson(Error{ErrorCode::kCommandFailed, message, {}})["error"];
+    }
+    sendJson(res, status, body);
+  };
+
+  for (const char* type : {"full", "diff", "incr"}) {
+    add("GET", std::string("/pgBackRest/backup/") + type, false,
+        [this, type, run_job](const httplib::Request& req, httplib::Response& res) {
+          BackupRequest request;
+          request.type = type;
+          request.trigger = JobTrigger::kApi;
+          run_job(req, res, service_.startBackup(request));
+        });
+  }
+
+  add("GET", "/pgBackRest/restore/delta", false,
+      [this, run_job](const httplib::Request& req, httplib::Response& res) {
+        RestoreRequest request;
+        request.type = "delta";
+        request.target_action = "promote";
+        request.confirm = service_.stanza();
+        run_job(req, res, service_.startRestore(request));
+      });
+
+  add("GET", "/pgBackRest/create", false,
+      [this, run_job](const httplib::Request& req, httplib::Response& res) {
+        run_job(req, res, service_.startStanzaCreate(JobTrigger::kApi));
+      });
+
+  add("GET", "/pgBackRest/info", false,
+      [this](const httplib::Request& req, httplib::Response& res) {
+        const json backups = service_.backups();
+        if (wantsHtml(req)) {
+          sendHtml(res, 200, api::seedPage("Success", api::infoSummary(backups)));
+        } else {
+          sendJson(res, 200, backups);
+        }
+      });
+
+  add("GET", "/pgBackRest/db_status", false,
+      [this](const httplib::Request& req, httplib::Response& res) {
+        const json status = service_.status();
+        const json postgres =
+            status.is_object() && status.contains("postgres") ? status["postgres"] : json::object();
+        const bool ready = postgres.is_object() && postgres.contains("ready") &&
+                           postgres["ready"].is_boolean() && postgres["ready"].get<bool>();
+        // 503 when Postgres does not accept connections, so `curl -f` notices.
+        const int code = ready ? 200 : 503;
+        if (wantsHtml(req)) {
+          sendHtml(res, code,
+                   api::seedPage(ready ? "Success" : "Failure", api::postgresSummary(postgres)));
+        } else {
+          sendJson(res, code, postgres);
+        }
+      });
+}
+
+}  // namespace pgbr

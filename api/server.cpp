@@ -1,0 +1,310 @@
+#include "api/server.h"
+
+#include <cerrno>
+#include <stdexcept>
+#include <system_error>
+
+#include <spdlog/spdlog.h>
+
+#include "api/errors.h"
+#include "api/input.h"
+#include "api/openapi.h"
+#include "api/server_impl.h"
+#include "supervisor/config/listen_address.h"
+#include "templates/embedded_assets.h"
+
+namespace pgbr {
+
+namespace {
+
+using nlohmann::json;
+
+// "/api/v1/jobs/{id}/log" -> "/api/v1/jobs/([^/]+)/log": a parameter is one path segment.
+std::string patternFor(const std::string& path) {
+  std::string pattern;
+  for (size_t i = 0; i < path.size(); ++i) {
+    const char c = path[i];
+    if (c == '{') {
+      i = path.find('}', i);
+      pattern += "([^/]+)";
+      continue;
+    }
+    if (std::string_view(".[]()*+?^$|\\").find(c) != std::string_view::npos) pattern += '\\';
+    pattern += c;
+  }
+  return pattern;
+}
+
+bool changesState(const std::string& method) {
+  return method == "POST" || method == "DELETE";
+}
+
+std::string lowerFirst(std::string text) {
+  if (!text.empty() && text[0] >= 'A' && text[0] <= 'Z') text[0] = static_cast<char>(text[0] + 32);
+  return text;
+}
+
+}  // namespace
+
+std::optional<std::string_view> queryParam(const httplib::Request& req, const std::string& name) {
+  const auto it = req.params.find(name);
+  if (it == req.params.end()) return std::nullopt;
+  return std::string_view(it->second);
+}
+
+void sendJson(httplib::Response& res, int status, const json& body) {
+  res.status = status;
+  res.set_content(api::jsonText(body), "application/json");
+}
+
+ApiServer::Impl::Impl(Service& service, ApiOptions options)
+    : service_(service),
+      options_(std::move(options)),
+      auth_(api::AuthOptions{options_.auth, options_.token, options_.session_ttl, 256},
+            options_.clock != nullptr ? *options_.clock : system_clock_) {
+  if (options_.threads == 0) throw std::invalid_argument("the api needs at least one thread");
+
+  const size_t threads = options_.threads;
+  http_.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  http_.set_payload_max_length(options_.max_body);
+  // One request per connection: no worker waits on an idle keep-alive connection, and the unread
+  // body of a refused request is dropped with its connection instead of parsed as a request.
+  http_.set_keep_alive_max_count(1);
+  http_.set_read_timeout(options_.read_timeout);
+  http_.set_write_timeout(options_.write_timeout);
+  // httplib's default also sets SO_REUSEPORT, which lets a second process bind the same port and
+  // silently take half the connections; SO_REUSEADDR alone allows a quick restart.
+  http_.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
+  http_.set_default_headers({{"X-Content-Type-Options", "nosniff"},
+                             {"X-Frame-Options", "DENY"},
+                             {"Referrer-Policy", "no-referrer"},
+                             {"Cache-Control", "no-store"}});
+  http_.set_pre_routing_handler(
+      [this](const httplib::Request& req, httplib::Response& res) { return preRouting(req, res); });
+  http_.set_error_handler(httplib::Server::HandlerWithResponse(
+      [this](const httplib::Request& req, httplib::Response& res) {
+        return answerUnrouted(req, res);
+      }));
+  http_.set_exception_handler(
+      [](const httplib::Request& req, httplib::Response& res, std::exception_ptr) {
+        // dispatch() catches everything a handler throws; this is the last line for the rest.
+        spdlog::error("api: {} {} failed with an exception", req.method, req.path);
+        api::sendError(res, api::internalError("the server failed while answering; see the "
+                                               "supervisor log"));
+      });
+
+  registerBasics();
+  registerV1();
+  registerSeed();
+}
+
+void ApiServer::Impl::add(const std::string& method, const std::string& path, bool open,
+                          Handler handler, bool asset) {
+  routes_.push_back(ApiRoute{method, path, open, asset});
+  route_patterns_.emplace_back(patternFor(path));
+  const std::string pattern = patternFor(path);
+  auto wrapped = [this, route = routes_.back(), handler = std::move(handler)](
+                     const httplib::Request& req, httplib::Response& res) {
+    dispatch(route, handler, req, res);
+  };
+  if (method == "GET") {
+    http_.Get(pattern, std::move(wrapped));
+  } else if (method == "POST") {
+    http_.Post(pattern, std::move(wrapped));
+  } else if (method == "DELETE") {
+    http_.Delete(pattern, std::move(wrapped));
+  } else {
+    throw std::logic_error("unsupported method " + method);
+  }
+}
+
+void ApiServer::Impl::dispatch(const ApiRoute& route, const Handler& handler,
+                               const httplib::Request& req, httplib::Response& res) {
+  const MonoTime started = system_clock_.monotonic();
+  try {
+    if (!route.open) {
+      const std::string authorization = req.get_header_value("Authorization");
+      const std::string cookie = req.get_header_value("Cookie");
+      const std::string csrf = req.get_header_value(std::string(api::kCsrfHeader));
+      if (std::optional<Error> refused =
+              auth_.check({authorization, cookie, csrf}, changesState(req.method))) {
+        api::sendError(res, *refused);
+        logRequest(req, res.status, started);
+        return;
+      }
+    }
+    handler(req, res);
+  } catch (const std::exception& e) {
+    spdlog::error("api: {} {} failed: {}", req.method, req.path, e.what());
+    res.content_provider_ = nullptr;
+    api::sendError(res, api::internalError("the server failed while answering; see the "
+                                           "supervisor log"));
+  } catch (...) {
+    spdlog::error("api: {} {} failed with an unknown exception", req.method, req.path);
+    res.content_provider_ = nullptr;
+    api::sendError(res, api::internalError("the server failed while answering; see the "
+                                           "supervisor log"));
+  }
+  logRequest(req, res.status == -1 ? 200 : res.status, started);
+}
+
+httplib::Server::HandlerResponse ApiServer::Impl::preRouting(const httplib::Request& req,
+                                                             httplib::Response& res) {
+  // httplib refuses one header line over 8 KiB but not many lines; cap the total as well.
+  size_t header_bytes = 0;
+  for (const auto& [name, value] : req.headers) header_bytes += name.size() + value.size() + 4;
+  if (header_bytes > options_.max_header_bytes) {
+    api::sendError(res, api::badRequest("the request headers are larger than " +
+                                        std::to_string(options_.max_header_bytes) +
+                                        " bytes; send fewer or shorter headers"));
+    res.status = 431;
+    logRequest(req, res.status, system_clock_.monotonic());
+    return httplib::Server::HandlerResponse::Handled;
+  }
+  // httplib does not cap a chunked body, so it could grow without bound in memory; the API's
+  // bodies are small JSON that every client sends with a length.
+  if (req.has_header("Transfer-Encoding")) {
+    api::sendError(res, api::badRequest("chunked request bodies are not accepted; send the body "
+                                        "with a Content-Length header"));
+    res.status = 411;
+    logRequest(req, res.status, system_clock_.monotonic());
+    return httplib::Server::HandlerResponse::Handled;
+  }
+  return httplib::Server::HandlerResponse::Unhandled;
+}
+
+httplib::Server::HandlerResponse ApiServer::Impl::answerUnrouted(const httplib::Request& req,
+                                                                 httplib::Response& res) {
+  // Our own handlers always set a body; an empty one means httplib itself refused the request.
+  if (!res.body.empty() || res.content_provider_) {
+    return httplib::Server::HandlerResponse::Unhandled;
+  }
+  const int status = res.status;
+  if (status == 404) {
+    std::string allowed;
+    for (size_t i = 0; i < routes_.size(); ++i) {
+      if (std::regex_match(req.path, route_patterns_[i]) &&
+          allowed.find(routes_[i].method) == std::string::npos) {
+        allowed += (allowed.empty() ? "" : ", ") + routes_[i].method;
+      }
+    }
+    if (!allowed.empty()) {
+      api::sendError(res, api::badRequest("method " + req.method + " is not allowed on " +
+                                          req.path + "; use " + allowed));
+      res.status = 405;
+      res.set_header("Allow", allowed);
+    } else {
+      api::sendError(res, api::notFound("no route " + req.method + " " + req.path +
+                                        "; see /api/v1/openapi.json for the routes"));
+    }
+  } else if (status == 413) {
+    api::sendError(res, Error{ErrorCode::kPayloadTooLarge,
+                              "the request body is larger than " +
+                                  std::to_string(options_.max_body) + " bytes",
+                              {}});
+  } else if (status == 414) {
+    api::sendError(res, api::badRequest("the request uri is too long"));
+    res.status = 414;
+  } else if (status >= 500) {
+    api::sendError(res, api::internalError("the server failed while answering; see the "
+                                           "supervisor log"));
+    res.status = status;
+  } else {
+    api::sendError(res, api::badRequest("malformed request: a bad request line, or a header "
+                                        "line longer than 8192 bytes"));
+    res.status = status;
+  }
+  logRequest(req, res.status, system_clock_.monotonic());
+  return httplib::Server::HandlerResponse::Handled;
+}
+
+void ApiServer::Impl::logRequest(const httplib::Request& req, int status, MonoTime started,
+                                 std::string_view note) const {
+  // Method and path only: headers and query strings may carry credentials.
+  const auto elapsed =
+      std::chrono::duration_cast<Millis>(system_clock_.monotonic() - started).count();
+  spdlog::debug("api: {} {} -> {} in {} ms{}{}", req.method, req.path, status, elapsed,
+                note.empty() ? "" : " ", note);
+}
+
+Outcome<uint64_t> ApiServer::Impl::followStart(const httplib::Request& req) const {
+  std::optional<std::string_view> after = queryParam(req, "after");
+  const std::string last_event_id = req.get_header_value("Last-Event-ID");
+  if (!after && !last_event_id.empty()) after = last_event_id;
+  return api::parseCount("after", after, 0, UINT64_MAX);
+}
+
+std::string ApiServer::Impl::bind(const std::string& listen) {
+  const std::string fix = "; set PGBR_API_LISTEN to a free address";
+  if (bound_) return "cannot listen on " + listen + ": the api is already listening";
+  // Port 0 (any free port, used by tests) is not a valid configured port: check the host with a
+  // placeholder port, then bind port 0.
+  const bool any_port = listen.size() > 2 && listen.ends_with(":0");
+  std::string error;
+  const std::optional<ListenAddress> address =
+      parseListenAddress(any_port ? listen.substr(0, listen.size() - 1) + "1" : listen, &error);
+  if (!address) return "cannot listen on " + listen + ": " + error;
+
+  errno = 0;
+  int port = -1;
+  if (any_port) {
+    port = http_.bind_to_any_port(address->host);
+  } else if (http_.bind_to_port(address->host, address->port)) {
+    port = address->port;
+  }
+  if (port <= 0) {
+    const int err = errno;
+    const std::string reason =
+        err != 0 ? lowerFirst(std::generic_category().message(err)) : "the address cannot be bound";
+    return "cannot listen on " + listen + ": " + reason + fix;
+  }
+  port_ = port;
+  bound_ = true;
+  return {};
+}
+
+void ApiServer::Impl::start() {
+  if (!bound_) throw std::logic_error("ApiServer::start() before a successful bind()");
+  if (thread_.joinable()) return;
+  thread_ = std::thread([this] {
+    if (!http_.listen_after_bind()) spdlog::error("api: the listening socket failed");
+    loop_returned_ = true;
+  });
+  // httplib's stop() does nothing until the loop runs, so a stop() right after start() would
+  // leave the loop serving forever: return only once it runs (or has already given up).
+  while (!http_.is_running() && !loop_returned_) std::this_thread::sleep_for(Millis(1));
+}
+
+void ApiServer::Impl::stop() {
+  stopping_ = true;
+  http_.stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+ApiServer::ApiServer(Service& service, ApiOptions options)
+    : impl_(std::make_unique<Impl>(service, std::move(options))) {}
+
+ApiServer::~ApiServer() {
+  impl_->stop();
+}
+
+std::string ApiServer::bind(const std::string& listen) {
+  return impl_->bind(listen);
+}
+int ApiServer::port() const {
+  return impl_->port_;
+}
+void ApiServer::start() {
+  impl_->start();
+}
+void ApiServer::stop() {
+  impl_->stop();
+}
+std::vector<ApiRoute> ApiServer::routes() const {
+  return impl_->routes_;
+}
+
+}  // namespace pgbr

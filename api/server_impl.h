@@ -1,0 +1,97 @@
+// Inside of ApiServer, shared by the files that hold its routes (server.cpp: lifecycle, routing,
+// health, session, assets; routes_v1.cpp: /api/v1; routes_seed.cpp: /pgBackRest; streams.cpp:
+// log follows). Not part of the module's interface.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <regex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <httplib.h>
+
+#include "api/auth.h"
+#include "api/server.h"
+
+namespace pgbr {
+
+class ApiServer::Impl {
+ public:
+  using Handler = std::function<void(const httplib::Request&, httplib::Response&)>;
+
+  Impl(Service& service, ApiOptions options);
+
+  std::string bind(const std::string& listen);
+  void start();
+  void stop();
+
+  // Registers `handler` for `method` on `path` (an OpenAPI template: "{name}" is one segment).
+  void add(const std::string& method, const std::string& path, bool open, Handler handler,
+           bool asset = false);
+
+  void registerBasics();  // health, metrics, OpenAPI, session, dashboard assets
+  void registerV1();      // routes_v1.cpp
+  void registerSeed();    // routes_seed.cpp
+
+  // SSE follows (streams.cpp). `after` is the last seq the client has.
+  void followJobLog(const httplib::Request& req, httplib::Response& res, const std::string& id,
+                    uint64_t after);
+  void followLog(const httplib::Request& req, httplib::Response& res, LogSink& sink,
+                 uint64_t after);
+
+  // The `after` a follow starts from: the query parameter, else the Last-Event-ID header an
+  // EventSource sends when it reconnects, else 0.
+  Outcome<uint64_t> followStart(const httplib::Request& req) const;
+
+  void logRequest(const httplib::Request& req, int status, MonoTime started,
+                  std::string_view note = {}) const;
+
+  Service& service_;
+  ApiOptions options_;
+  SystemClock system_clock_;  // request durations
+  api::Authenticator auth_;
+  httplib::Server http_;
+  std::vector<ApiRoute> routes_;
+  std::vector<std::regex> route_patterns_;  // parallel to routes_, for 405 answers
+  std::atomic<bool> stopping_{false};
+  std::atomic<bool> loop_returned_{false};
+  std::thread thread_;
+  int port_ = 0;
+  bool bound_ = false;
+
+ private:
+  void dispatch(const ApiRoute& route, const Handler& handler, const httplib::Request& req,
+                httplib::Response& res);
+  httplib::Server::HandlerResponse preRouting(const httplib::Request& req, httplib::Response& res);
+  httplib::Server::HandlerResponse answerUnrouted(const httplib::Request& req,
+                                                  httplib::Response& res);
+};
+
+// A query parameter's value, nullopt when absent.
+std::optional<std::string_view> queryParam(const httplib::Request& req, const std::string& name);
+
+// Sends `body` as JSON with `status`.
+void sendJson(httplib::Response& res, int status, const nlohmann::json& body);
+
+// Sends the error of an Outcome; for the success case does nothing and returns false.
+template <typename T>
+bool sendIfError(httplib::Response& res, const Outcome<T>& outcome);
+
+}  // namespace pgbr
+
+#include "api/errors.h"
+
+namespace pgbr {
+
+template <typename T>
+bool sendIfError(httplib::Response& res, const Outcome<T>& outcome) {
+  if (const Error* error = std::get_if<Error>(&outcome)) {
+    api::sendError(res, *error);
+    return true;
+  }
+  return false;
+}
+
+}  // namespace pgbr

@@ -22,6 +22,8 @@ CArrays cArrays(const ConnKeywords& kv) {
   out.values.push_back(nullptr);
   return out;
 }
+// The arrays point into the strings: a temporary ConnKeywords would leave them dangling.
+CArrays cArrays(ConnKeywords&&) = delete;
 
 std::string connError(PGconn* conn) {
   return conn ? cleanPgError(PQerrorMessage(conn)) : std::string("out of memory");
@@ -60,13 +62,15 @@ std::string describeConn(const ConnParams& params) {
 }
 
 bool pingReady(const ConnParams& params) {
-  CArrays arrays = cArrays(connKeywords(params));
+  const ConnKeywords kv = connKeywords(params);
+  CArrays arrays = cArrays(kv);
   // expand_dbname = 0: a database name is only ever a name, never a conninfo string.
   return PQpingParams(arrays.keywords.data(), arrays.values.data(), 0) == PQPING_OK;
 }
 
 ConnectResult connectPg(const ConnParams& params) {
-  CArrays arrays = cArrays(connKeywords(params));
+  const ConnKeywords kv = connKeywords(params);
+  CArrays arrays = cArrays(kv);
   ConnectResult result;
   result.conn.reset(PQconnectdbParams(arrays.keywords.data(), arrays.values.data(), 0));
   if (!result.conn || PQstatus(result.conn.get()) != CONNECTION_OK) {

@@ -6,6 +6,7 @@
 
 import { h, icon, clear } from './dom.js';
 import { typeMark, TYPE_WORDS } from './charts.js';
+import { capitalize } from './format.js';
 
 const TONE_ICONS = { ok: 'ok', bad: 'bad', warn: 'warn', info: 'run', neutral: 'idle' };
 
@@ -193,10 +194,6 @@ export function keyValues(pairs) {
   );
 }
 
-function capitalizeType(type) {
-  return type[0].toUpperCase() + type.slice(1);
-}
-
 // "Back up now" buttons (full, diff, incr), on the overview and the backups page.
 export function backupButtons(app) {
   return h(
@@ -215,7 +212,7 @@ export function backupButtons(app) {
         },
         // The full word where there is room, pgBackRest's own short name on a phone.
         typeMark(type, {
-          word: [h('span', { class: 'word-long' }, TYPE_WORDS[type]), h('span', { class: 'word-short' }, capitalizeType(type))],
+          word: [h('span', { class: 'word-long' }, TYPE_WORDS[type]), h('span', { class: 'word-short' }, capitalize(type))],
         }),
       ),
     ),

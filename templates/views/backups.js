@@ -154,7 +154,7 @@ export function mountBackups(root, app, scope) {
       h('span', { class: 'legend-series' }, h('span', { class: 'swatch swatch-solid', 'aria-hidden': 'true' }), 'filled, solid line: database size'),
       h('span', { class: 'legend-series' }, h('span', { class: 'swatch swatch-dashed', 'aria-hidden': 'true' }), 'hollow, dashed line: stored in the repository'),
     ]));
-    morph(durationLegend, chartLegend(types));
+    morph(durationLegend, chartLegend(types, [h('span', {}, 'One line per type: a full, a differential and an incremental backup take very different times.')]));
   };
 
   let frame = 0;

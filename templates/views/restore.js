@@ -299,23 +299,41 @@ function buildForm(body, app, scope, data, status, query) {
     problemText,
   );
 
-  const windowCard = h(
-    'section',
-    { class: 'card', 'aria-labelledby': 'window-title' },
-    h('h2', { id: 'window-title' }, 'What can be restored'),
+  const windowFacts = () =>
     keyValues([
       ['Stanza', h('code', {}, ctx.stanza || DASH)],
-      ['Backups', ctx.backups.length ? `${ctx.backups.length}, the latest ${ctx.backups[0].label} (${relative(ctx.backups[0].finished_at)})` : 'none'],
+      [
+        'Backups',
+        ctx.backups.length
+          ? [`${ctx.backups.length}, the latest `, h('code', { class: 'nowrap' }, ctx.backups[0].label), ` (${relative(ctx.backups[0].finished_at)})`]
+          : 'none',
+      ],
       ['Earliest point', localTime(ctx.recoverable?.from)],
       ['Latest point', ctx.recoverable?.to ? `${localTime(ctx.recoverable.to)} (${relative(ctx.recoverable.to)})` : DASH],
       ['Your time zone', timeZoneName()],
-    ]),
+    ]);
+  const windowBox = h('div', {}, windowFacts());
+  const windowCard = h(
+    'section',
+    { class: 'card', 'aria-labelledby': 'window-title', testid: 'restore-window-card' },
+    h('h2', { id: 'window-title' }, 'What can be restored'),
+    windowBox,
   );
   const progressBox = h('div', {});
   clear(body, h('div', { class: 'restore-layout' }, form, windowCard), progressBox);
 
   const fields = { type: typeSelect, target: targetInput, set: setSelect, action, dbInclude, confirm: confirmInput };
   let lastType = null;
+
+  // The window grows as WAL is archived: min/max follow it without touching the chosen value.
+  const applyWindow = () => {
+    if (typeSelect.value !== 'time') return;
+    if (ctx.recoverable?.from) targetInput.min = toLocalInput(ceilToSecond(ctx.recoverable.from));
+    if (ctx.recoverable?.to) targetInput.max = toLocalInput(ctx.recoverable.to);
+    targetHelp.textContent = ctx.recoverable?.to
+      ? `Any moment from ${localTime(ctx.recoverable.from)} to ${localTime(ctx.recoverable.to)} (${timeZoneName()}); sent to the server in UTC.`
+      : 'No recoverable window is known: the repository holds no backup yet.';
+  };
 
   const update = () => {
     const type = typeSelect.value;
@@ -332,14 +350,8 @@ function buildForm(body, app, scope, data, status, query) {
       if (type === 'time') {
         targetLabel.textContent = 'Date and time (your local time)';
         targetInput.step = '1';
-        if (ctx.recoverable?.from) targetInput.min = toLocalInput(ceilToSecond(ctx.recoverable.from));
-        if (ctx.recoverable?.to) {
-          targetInput.max = toLocalInput(ctx.recoverable.to);
-          targetInput.value = toLocalInput(ctx.recoverable.to);
-        }
-        targetHelp.textContent = ctx.recoverable?.to
-          ? `Any moment from ${localTime(ctx.recoverable.from)} to ${localTime(ctx.recoverable.to)} (${timeZoneName()}); sent to the server in UTC.`
-          : 'No recoverable window is known: the repository holds no backup yet.';
+        applyWindow();
+        if (ctx.recoverable?.to) targetInput.value = toLocalInput(ctx.recoverable.to);
       } else if (type === 'lsn') {
         targetLabel.textContent = 'LSN';
         targetInput.placeholder = '0/A000100';
@@ -381,6 +393,16 @@ function buildForm(body, app, scope, data, status, query) {
     submit.disabled = Boolean(problem) || !confirmed;
     problemText.textContent = problem ?? (confirmed ? '' : `The button unlocks once you type ${ctx.stanza}.`);
   };
+
+  scope.every(30000, 'poll:restore-window', async () => {
+    const next = await app.api.backups();
+    if (!scope.alive || form.hidden) return;
+    ctx.recoverable = next.recoverable ?? ctx.recoverable;
+    ctx.backups = [...(next.backups ?? [])].reverse();
+    applyWindow();
+    morph(windowBox, windowFacts());
+    update();
+  });
 
   form.addEventListener('input', update);
   form.addEventListener('change', update);

@@ -238,7 +238,7 @@ std::string hbaEntry(const std::string& method) {
 SpawnSpec tempServerSpec(const Settings& settings, const std::string& socket_dir,
                          std::vector<std::string> env) {
   SpawnSpec spec;
-  spec.argv = {(fs::path(settings.pg_bindir) / "postgres").string(), "-D", settings.pgdata};
+  spec.argv = {pgBinary(settings, "postgres"), "-D", settings.pgdata};
   spec.argv.insert(spec.argv.end(), settings.postgres_args.begin(), settings.postgres_args.end());
   spec.argv.insert(
       spec.argv.end(),
@@ -269,7 +269,7 @@ std::vector<std::string> initScriptEnvironment(const Settings& settings,
   setEnv(base, "PGHOST", socket_dir);
   setEnv(base, "PGPORT", std::to_string(settings.pg_port));
   const std::string path = getEnv(base, "PATH").value_or("/usr/local/bin:/usr/bin:/bin");
-  setEnv(base, "PATH", settings.pg_bindir + ":" + path);
+  setEnv(base, "PATH", pgBindir(settings) + ":" + path);
   return base;
 }
 
@@ -399,7 +399,7 @@ std::string Initializer::processInitFile(const fs::path& file, const fs::path& t
   const InitFileKind kind = !ec && fs::is_regular_file(status)
                                 ? classifyInitFile(file.filename().string(), isExecutable(status))
                                 : InitFileKind::kIgnore;
-  const std::string psql = (fs::path(settings_.pg_bindir) / "psql").string();
+  const std::string psql = pgBinary(settings_, "psql");
   auto psqlSpec = [&](const std::string& sql_file) {
     SpawnSpec spec;
     spec.argv = {psql,
@@ -499,7 +499,7 @@ InitResult Initializer::run(const std::atomic<bool>& cancel) {
     return InitResult{InitOutcome::kFailed, error};
   }
   SpawnSpec initdb;
-  initdb.argv = {(fs::path(settings_.pg_bindir) / "initdb").string(), "--username=" + init.user,
+  initdb.argv = {pgBinary(settings_, "initdb"), "--username=" + init.user,
                  "--pwfile=" + pwfile.string()};
   if (!init.initdb_waldir.empty()) initdb.argv.push_back("--waldir=" + init.initdb_waldir);
   initdb.argv.insert(initdb.argv.end(), extra.words.begin(), extra.words.end());

@@ -57,6 +57,14 @@ std::string_view trim(std::string_view text) {
 
 }  // namespace
 
+std::string pgBindir(const Settings& settings) {
+  return settings.pg_bindir.empty() ? Settings{}.pg_bindir : settings.pg_bindir;
+}
+
+std::string pgBinary(const Settings& settings, std::string_view name) {
+  return (fs::path(pgBindir(settings)) / name).string();
+}
+
 std::string socketDirectoriesValue(const std::string& dir) {
   if (dir.find_first_of(", \t\"") == std::string::npos) return dir;
   std::string out = "\"";
@@ -77,7 +85,7 @@ bool argsSetSocketDir(const std::vector<std::string>& args) {
 
 SpawnSpec postmasterSpec(const Settings& settings, std::vector<std::string> env) {
   SpawnSpec spec;
-  spec.argv = {(fs::path(settings.pg_bindir) / "postgres").string(), "-D", settings.pgdata};
+  spec.argv = {pgBinary(settings, "postgres"), "-D", settings.pgdata};
   spec.argv.insert(spec.argv.end(), settings.postgres_args.begin(), settings.postgres_args.end());
   if (!argsSetPort(settings.postgres_args)) {
     spec.argv.insert(spec.argv.end(), {"-p", std::to_string(settings.pg_port)});
@@ -145,7 +153,7 @@ bool isCleanShutdownState(std::string_view state) {
 ClusterState readClusterState(Children& children, const Settings& settings,
                               std::vector<std::string> env) {
   SpawnSpec spec;
-  spec.argv = {(fs::path(settings.pg_bindir) / "pg_controldata").string(), "-D", settings.pgdata};
+  spec.argv = {pgBinary(settings, "pg_controldata"), "-D", settings.pgdata};
   setEnv(env, "LC_ALL", "C");
   spec.env = std::move(env);
   RunOptions options;

@@ -23,6 +23,12 @@
 
 namespace pgbr {
 
+// pg_bindir, or Settings' default (the Debian path of PostgreSQL 15) when it is empty, so a
+// hand-built Settings value cannot turn "postgres" into "/postgres".
+std::string pgBindir(const Settings& settings);
+// <pgBindir>/<name>.
+std::string pgBinary(const Settings& settings, std::string_view name);
+
 // Whether the arguments for `postgres` set the port (-p N, -pN, -c port=N, --port=N) or the
 // socket directories (-k DIR, -c unix_socket_directories=..., --unix-socket-directories=...).
 bool argsSetPort(const std::vector<std::string>& args);

@@ -87,6 +87,14 @@ TEST(PostmasterSpec, EnvironmentCarriesEveryPgbackrestVariable) {
   EXPECT_THAT(spec.env, Contains("PGBACKREST_REPO1_S3_KEY=secret"));
 }
 
+TEST(PgBinary, FallsBackToTheDefaultBindir) {
+  Settings settings = baseSettings();
+  EXPECT_EQ(pgBinary(settings, "psql"), "/pg/bin/psql");
+  settings.pg_bindir = "";
+  EXPECT_EQ(pgBinary(settings, "psql"), "/usr/lib/postgresql/15/bin/psql");
+  EXPECT_EQ(postmasterSpec(settings, {}).argv.front(), "/usr/lib/postgresql/15/bin/postgres");
+}
+
 TEST(PostmasterPid, ParsesARunningServersFile) {
   auto pid = parsePostmasterPid(
       "4242\n/var/lib/postgresql/data\n1767261600\n5432\n/var/run/postgresql\n*\n  5432001  "

@@ -1,1 +1,161 @@
-int main() { return 0; }
+// pgbr-supervisor: PID 1 of a PostgreSQL container. main() only wires the parts together:
+// configuration, logging, privileges, the supervisor loop and the HTTP API.
+#include <unistd.h>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+
+#include <httplib.h>
+#include <spdlog/spdlog.h>
+
+#include "api/server.h"
+#include "pgbr_version.h"
+#include "supervisor/config/config.h"
+#include "supervisor/config/listen_address.h"
+#include "supervisor/os/identity.h"
+#include "supervisor/os/signals.h"
+#include "supervisor/service/logging.h"
+#include "supervisor/service/supervisor.h"
+#include "supervisor/service/token.h"
+
+namespace {
+
+using namespace pgbr;
+
+int fail(const std::string& line) {
+  std::fprintf(stderr, "pgbr-supervisor: error: %s\n", line.c_str());
+  return 2;
+}
+
+// `pgbr-supervisor healthcheck`: the image's HEALTHCHECK, with no curl in the image.
+int healthcheck(const Settings& settings) {
+  std::string host = "127.0.0.1";
+  int port = 5000;
+  if (auto colon = settings.api_listen.rfind(':'); colon != std::string::npos) {
+    host = settings.api_listen.substr(0, colon);
+    port = std::atoi(settings.api_listen.c_str() + colon + 1);
+  }
+  if (host == "0.0.0.0" || host.empty()) host = "127.0.0.1";
+  if (host == "[::]") host = "::1";
+  if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+  httplib::Client client(host, port);
+  client.set_connection_timeout(3);
+  client.set_read_timeout(5);
+  auto res = client.Get("/readyz");
+  if (!res) {
+    std::fprintf(stderr, "not ready: cannot reach %s:%d\n", host.c_str(), port);
+    return 1;
+  }
+  std::fprintf(res->status == 200 ? stdout : stderr, "%s\n", res->body.c_str());
+  return res->status == 200 ? 0 : 1;
+}
+
+// Started as root: give the folders Postgres and pgBackRest write to their user, then drop to it.
+std::string becomeRunUser(const Settings& settings) {
+  if (!runningAsRoot()) {
+    auto me = currentUser();
+    if (me && me->uid == 0) return "postgres cannot run as root";
+    return {};
+  }
+  auto user = lookupUser(settings.run_as_user);
+  if (!user) return "user " + settings.run_as_user + " does not exist; create it or set PGBR_USER";
+  std::vector<std::pair<std::string, unsigned>> trees{{settings.pgdata, 0700},
+                                                      {settings.state_dir, 0700}};
+  if (!settings.init.initdb_waldir.empty()) trees.emplace_back(settings.init.initdb_waldir, 0700);
+  if (const char* repo = std::getenv("PGBACKREST_REPO1_PATH");
+      repo && (!std::getenv("PGBACKREST_REPO1_TYPE") ||
+               std::string(std::getenv("PGBACKREST_REPO1_TYPE")) == "posix"))
+    trees.emplace_back(repo, 0750);
+  for (const auto& [path, mode] : trees)
+    if (auto err = ensureOwnedTree(path, *user, mode); !err.empty()) return err;
+  if (auto err = ensureOwnedDir(settings.pg_socket_dir, *user, 02775); !err.empty()) return err;
+  std::error_code ec;
+  std::filesystem::permissions(settings.pgdata, std::filesystem::perms::owner_all,
+                               std::filesystem::perm_options::replace, ec);
+  return dropPrivileges(*user);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // First, before any thread exists: every thread inherits the blocked mask, so signals queue up
+  // for the loop instead of interrupting anyone.
+  pgbr::blockSignals();
+
+  std::vector<std::string> args(argv + 1, argv + argc);
+  Invocation inv;
+  try {
+    inv = loadInvocation(args, ProcessEnvironment(), DiskFileReader());
+  } catch (const ConfigError& e) {
+    return fail(e.what());
+  }
+  Settings& settings = inv.settings;
+  switch (inv.command) {
+    case Command::kHelp:
+      std::cout << helpText();
+      return 0;
+    case Command::kVersion:
+      std::cout << versionText();
+      return 0;
+    case Command::kHealthcheck:
+      return healthcheck(settings);
+    case Command::kExec: {
+      // `docker run IMAGE bash` runs bash, as the stock image's entrypoint does.
+      sigset_t none;
+      sigemptyset(&none);
+      pthread_sigmask(SIG_SETMASK, &none, nullptr);
+      std::vector<char*> cargv;
+      for (auto& a : inv.exec_argv) cargv.push_back(a.data());
+      cargv.push_back(nullptr);
+      ::execvp(cargv[0], cargv.data());
+      return fail(inv.exec_argv[0] + ": " + std::strerror(errno));
+    }
+    case Command::kRun:
+      break;
+  }
+
+  setupLogging(settings.log_format, settings.log_level, nullptr);
+  if (auto err = becomeRunUser(settings); !err.empty()) return fail(err);
+
+  std::error_code ec;
+  std::filesystem::create_directories(std::filesystem::path(settings.state_dir) / "logs", ec);
+  auto supervisor_log = std::make_shared<LogSink>(
+      "supervisor", std::filesystem::path(settings.state_dir) / "logs" / "supervisor.log",
+      LogSinkOptions{settings.log_max_bytes, settings.log_keep, 2000});
+  setupLogging(settings.log_format, settings.log_level, supervisor_log);
+  spdlog::info("pgbr-supervisor {} starting (pid {}, stanza {}, data {}, state {})", PGBR_VERSION,
+               ::getpid(), settings.stanza, settings.pgdata, settings.state_dir);
+  for (const auto& note : inv.notes) spdlog::info("{}", note);
+
+  if (settings.api_auth == AuthMode::kNone) {
+    spdlog::warn(
+        "API authentication is OFF (PGBR_API_AUTH=none): anyone who reaches {} can run "
+        "backups and restores",
+        settings.api_listen);
+  } else if (settings.api_token.empty()) {
+    TokenResult token = loadOrCreateApiToken(settings.state_dir);
+    if (!token.error.empty()) return fail(token.error);
+    settings.api_token = token.token;
+    spdlog::info(
+        "API token {} {} (mode 0600); set PGBR_API_TOKEN or PGBR_API_TOKEN_FILE to choose one",
+        token.generated ? "generated and stored in" : "read from", token.path);
+  }
+
+  SystemClock clock;
+  Supervisor supervisor(settings, clock, supervisor_log);
+  if (auto err = supervisor.prepare(); !err.empty()) return fail(err);
+
+  ApiOptions api_options;
+  api_options.auth = settings.api_auth;
+  api_options.token = settings.api_token;
+  api_options.clock = &clock;
+  ApiServer api(supervisor, api_options);
+  if (auto err = api.bind(settings.api_listen); !err.empty()) return fail(err);
+  api.start();
+  spdlog::info("HTTP API and dashboard on http://{}/", settings.api_listen);
+
+  int code = supervisor.run();
+  api.stop();
+  return code;
+}

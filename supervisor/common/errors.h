@@ -10,17 +10,17 @@
 namespace pgbr {
 
 enum class ErrorCode {
-  kBadRequest,        // malformed input: JSON, fields, types, dates
-  kUnauthorized,      // missing or wrong token
-  kNotFound,          // no such job, backup, process or route
-  kConflict,          // state forbids it now (process already running, ...)
-  kRepositoryBusy,    // another repository-changing job runs
-  kUnrecoverable,     // restore target outside the recoverable window
-  kConfirmRequired,   // restore without the right confirmation
+  kBadRequest,       // malformed input: JSON, fields, types, dates
+  kUnauthorized,     // missing or wrong token
+  kNotFound,         // no such job, backup, process or route
+  kConflict,         // state forbids it now (process already running, ...)
+  kRepositoryBusy,   // another repository-changing job runs
+  kUnrecoverable,    // restore target outside the recoverable window
+  kConfirmRequired,  // restore without the right confirmation
   kPayloadTooLarge,
-  kCommandFailed,     // a child (pgbackrest, initdb, psql) exited non-zero
-  kPostgresDown,      // Postgres does not accept connections
-  kConfig,            // bad configuration
+  kCommandFailed,  // a child (pgbackrest, initdb, psql) exited non-zero
+  kPostgresDown,   // Postgres does not accept connections
+  kConfig,         // bad configuration
   kInternal,
 };
 
@@ -29,6 +29,9 @@ std::string_view errorCodeName(ErrorCode code);
 int errorHttpStatus(ErrorCode code);
 
 struct Error {
+  Error() = default;
+  Error(ErrorCode c, std::string m, std::string job = {})
+      : code(c), message(std::move(m)), job_id(std::move(job)) {}
   ErrorCode code = ErrorCode::kInternal;
   std::string message;  // lowercase, says what failed and what to do
   std::string job_id;   // for kRepositoryBusy: the job that holds the repository

@@ -62,6 +62,7 @@ void LogSink::appendLocked(std::string_view line) {
     file_ << text << '\n';
     file_bytes_ += text.size() + 1;
   }
+  if (line_hook_) line_hook_(text);
   ring_.push_back(LogLine{++seq_, std::move(text)});
   while (ring_.size() > options_.ring_lines) ring_.pop_front();
 }
@@ -71,10 +72,16 @@ void LogSink::rotateLocked() {
   std::error_code ec;
   auto numbered = [this](int i) { return path_.string() + "." + std::to_string(i); };
   std::filesystem::remove(numbered(options_.keep), ec);
-  for (int i = options_.keep - 1; i >= 1; --i) std::filesystem::rename(numbered(i), numbered(i + 1), ec);
+  for (int i = options_.keep - 1; i >= 1; --i)
+    std::filesystem::rename(numbered(i), numbered(i + 1), ec);
   if (options_.keep > 0) std::filesystem::rename(path_, numbered(1), ec);
   file_.open(path_, std::ios::trunc | std::ios::binary);
   file_bytes_ = 0;
+}
+
+void LogSink::setLineHook(std::function<void(std::string_view)> hook) {
+  std::lock_guard lock(mutex_);
+  line_hook_ = std::move(hook);
 }
 
 std::vector<LogLine> LogSink::tail(size_t n) const {

@@ -8,6 +8,7 @@
 #include <deque>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -51,6 +52,9 @@ class LogSink {
   uint64_t lastSeq() const;
   // Empties the ring and truncates the current file (rotated files are removed too).
   void clear();
+  // Called with every complete line, under the sink's lock (keep it short): the supervisor echoes
+  // Postgres' lines to its own stdout so `docker logs` shows them as with the stock image.
+  void setLineHook(std::function<void(std::string_view)> hook);
 
  private:
   void appendLocked(std::string_view line);
@@ -66,6 +70,7 @@ class LogSink {
   uint64_t seq_ = 0;
   uint64_t file_bytes_ = 0;
   std::ofstream file_;
+  std::function<void(std::string_view)> line_hook_;
 };
 
 }  // namespace pgbr

@@ -85,7 +85,7 @@ std::variant<Job, JobBusy> JobRunner::submit(JobKind kind, JobTrigger trigger,
   job.trigger = trigger;
   job.state = JobState::kQueued;
   job.created_at = clock_.wall();
-  job.params = std::move(params);
+  job.params = params.is_object() ? std::move(params) : nlohmann::json::object();
   store_.put(job);
   auto sink = std::make_shared<LogSink>(job.id, store_.logPath(job.id), log_options_);
   auto ctx = std::make_shared<Context>(job, sink);

@@ -14,7 +14,7 @@ namespace pgbr {
 
 namespace sig {
 const int kHup = SIGHUP, kInt = SIGINT, kQuit = SIGQUIT, kKill = SIGKILL, kTerm = SIGTERM,
-          kUsr1 = SIGUSR1;
+          kUsr1 = SIGUSR1, kChld = SIGCHLD;
 }
 
 namespace {

@@ -18,7 +18,7 @@ namespace pgbr {
 
 // Signal numbers for code above os/, which does not include <signal.h>.
 namespace sig {
-extern const int kHup, kInt, kQuit, kKill, kTerm, kUsr1;
+extern const int kHup, kInt, kQuit, kKill, kTerm, kUsr1, kChld;
 }
 
 struct SpawnSpec {

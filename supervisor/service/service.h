@@ -35,12 +35,12 @@ struct BackupRequest {
 };
 
 struct RestoreRequest {
-  std::string type;                 // delta | set | time | lsn | xid | name | immediate
-  std::string target;               // for time / lsn / xid / name
-  std::string set;                  // backup label, for "set" (optional for the others)
+  std::string type;                       // delta | set | time | lsn | xid | name | immediate
+  std::string target;                     // for time / lsn / xid / name
+  std::string set;                        // backup label, for "set" (optional for the others)
   std::string target_action = "promote";  // promote | pause
   std::vector<std::string> db_include;
-  std::string confirm;              // must equal the stanza name
+  std::string confirm;  // must equal the stanza name
 };
 
 struct LogView {
@@ -79,12 +79,12 @@ class Service {
   virtual Outcome<nlohmann::json> processAction(const std::string& name,
                                                 const std::string& action) = 0;
 
-  virtual nlohmann::json logs() = 0;               // {"logs": [{name, path, last_seq}]}
+  virtual nlohmann::json logs() = 0;                  // {"logs": [{name, path, last_seq}]}
   virtual LogSink* log(const std::string& name) = 0;  // nullptr when unknown
 
   virtual nlohmann::json schedule() = 0;
-  virtual nlohmann::json config() = 0;             // secrets redacted
-  virtual std::string metrics() = 0;               // Prometheus text exposition format
+  virtual nlohmann::json config() = 0;  // secrets redacted
+  virtual std::string metrics() = 0;    // Prometheus text exposition format
 };
 
 }  // namespace pgbr

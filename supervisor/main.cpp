@@ -82,6 +82,7 @@ int main(int argc, char** argv) {
   // First, before any thread exists: every thread inherits the blocked mask, so signals queue up
   // for the loop instead of interrupting anyone.
   pgbr::blockSignals();
+  pgbr::becomeSubreaper();
 
   std::vector<std::string> args(argv + 1, argv + argc);
   Invocation inv;

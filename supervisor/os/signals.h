@@ -12,6 +12,11 @@
 namespace pgbr {
 
 void blockSignals();
+// Outside a container the supervisor is not PID 1, so orphans of its children (pgBackRest's
+// async archive-push daemon, double-forking init scripts) would go to the machine's init. As a
+// child subreaper they come to us and are reaped like every other child. Returns false if the
+// kernel refused (then orphans are reaped by the real PID 1).
+bool becomeSubreaper();
 
 class SignalSource {
  public:

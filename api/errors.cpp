@@ -17,7 +17,9 @@ void sendError(httplib::Response& res, const Error& error) {
   if (error.code == ErrorCode::kUnauthorized) {
     res.set_header("WWW-Authenticate", "Bearer realm=\"pgbr-supervisor\"");
   }
-  res.set_content(errorJson(error).dump(), "application/json");
+  // Replace invalid UTF-8 (a name echoed from the URL) rather than throw while answering.
+  res.set_content(errorJson(error).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                  "application/json");
 }
 
 Error badRequest(std::string message) {

@@ -88,7 +88,7 @@ std::string text(const json& object, std::string_view key, std::string_view fall
 
 std::optional<uint64_t> number(const json& object, std::string_view key) {
   const auto it = object.find(key);
-  if (it == object.end() || !it->is_number_unsigned()) return std::nullopt;
+  if (it == object.end() || !it->is_number_integer() || it->get<int64_t>() < 0) return std::nullopt;
   return it->get<uint64_t>();
 }
 

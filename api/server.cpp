@@ -35,6 +35,8 @@ std::string patternFor(const std::string& path) {
   return pattern;
 }
 
+constexpr size_t kMaxPathBytes = 1024;
+
 bool changesState(const std::string& method) {
   return method == "POST" || method == "DELETE";
 }
@@ -161,6 +163,15 @@ httplib::Server::HandlerResponse ApiServer::Impl::preRouting(const httplib::Requ
                                         std::to_string(options_.max_header_bytes) +
                                         " bytes; send fewer or shorter headers"));
     res.status = 431;
+    logRequest(req, res.status, system_clock_.monotonic());
+    return httplib::Server::HandlerResponse::Handled;
+  }
+  // Routes are matched with std::regex, whose libstdc++ matcher recurses once per character: a
+  // long path could exhaust a worker's stack (httplib only caps the whole URI at 8 KiB).
+  if (req.path.size() > kMaxPathBytes) {
+    api::sendError(res, api::badRequest("the request path is longer than " +
+                                        std::to_string(kMaxPathBytes) + " bytes"));
+    res.status = 414;
     logRequest(req, res.status, system_clock_.monotonic());
     return httplib::Server::HandlerResponse::Handled;
   }

@@ -125,7 +125,7 @@ std::optional<Error> Authenticator::check(const Credentials& credentials, bool c
     if (changes_state && !constantTimeEquals(session->csrf, credentials.csrf)) {
       // Compared with the value stored for the session, which the readable pgbr_csrf cookie
       // holds: only a page of our own origin can read that cookie and echo it.
-      return Error{ErrorCode::kUnauthorized,
+      return Error{ErrorCode::kCsrfFailed,
                    "missing or wrong X-CSRF-Token header; send the value of the pgbr_csrf cookie "
                    "with every post or delete",
                    {}};

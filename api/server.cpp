@@ -159,28 +159,28 @@ httplib::Server::HandlerResponse ApiServer::Impl::preRouting(const httplib::Requ
   size_t header_bytes = 0;
   for (const auto& [name, value] : req.headers) header_bytes += name.size() + value.size() + 4;
   if (header_bytes > options_.max_header_bytes) {
-    api::sendError(res, api::badRequest("the request headers are larger than " +
-                                        std::to_string(options_.max_header_bytes) +
-                                        " bytes; send fewer or shorter headers"));
-    res.status = 431;
+    api::sendError(
+        res, Error{ErrorCode::kHeadersTooLarge, "the request headers are larger than " +
+                                                    std::to_string(options_.max_header_bytes) +
+                                                    " bytes; send fewer or shorter headers"});
     logRequest(req, res.status, system_clock_.monotonic());
     return httplib::Server::HandlerResponse::Handled;
   }
   // Routes are matched with std::regex, whose libstdc++ matcher recurses once per character: a
   // long path could exhaust a worker's stack (httplib only caps the whole URI at 8 KiB).
   if (req.path.size() > kMaxPathBytes) {
-    api::sendError(res, api::badRequest("the request path is longer than " +
-                                        std::to_string(kMaxPathBytes) + " bytes"));
-    res.status = 414;
+    api::sendError(
+        res, Error{ErrorCode::kUriTooLong,
+                   "the request path is longer than " + std::to_string(kMaxPathBytes) + " bytes"});
     logRequest(req, res.status, system_clock_.monotonic());
     return httplib::Server::HandlerResponse::Handled;
   }
   // httplib does not cap a chunked body, so it could grow without bound in memory; the API's
   // bodies are small JSON that every client sends with a length.
   if (req.has_header("Transfer-Encoding")) {
-    api::sendError(res, api::badRequest("chunked request bodies are not accepted; send the body "
-                                        "with a Content-Length header"));
-    res.status = 411;
+    api::sendError(res, Error{ErrorCode::kLengthRequired,
+                              "chunked request bodies are not accepted; send the body with a "
+                              "Content-Length header"});
     logRequest(req, res.status, system_clock_.monotonic());
     return httplib::Server::HandlerResponse::Handled;
   }
@@ -203,9 +203,9 @@ httplib::Server::HandlerResponse ApiServer::Impl::answerUnrouted(const httplib::
       }
     }
     if (!allowed.empty()) {
-      api::sendError(res, api::badRequest("method " + req.method + " is not allowed on " +
-                                          req.path + "; use " + allowed));
-      res.status = 405;
+      api::sendError(
+          res, Error{ErrorCode::kMethodNotAllowed, "method " + req.method + " is not allowed on " +
+                                                       req.path + "; use " + allowed});
       res.set_header("Allow", allowed);
     } else {
       api::sendError(res, api::notFound("no route " + req.method + " " + req.path +
@@ -217,8 +217,7 @@ httplib::Server::HandlerResponse ApiServer::Impl::answerUnrouted(const httplib::
                                   std::to_string(options_.max_body) + " bytes",
                               {}});
   } else if (status == 414) {
-    api::sendError(res, api::badRequest("the request uri is too long"));
-    res.status = 414;
+    api::sendError(res, Error{ErrorCode::kUriTooLong, "the request uri is too long"});
   } else if (status >= 500) {
     api::sendError(res, api::internalError("the server failed while answering; see the "
                                            "supervisor log"));

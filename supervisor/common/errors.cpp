@@ -20,6 +20,16 @@ std::string_view errorCodeName(ErrorCode code) {
       return "confirmation_required";
     case ErrorCode::kPayloadTooLarge:
       return "payload_too_large";
+    case ErrorCode::kCsrfFailed:
+      return "csrf_failed";
+    case ErrorCode::kMethodNotAllowed:
+      return "method_not_allowed";
+    case ErrorCode::kUriTooLong:
+      return "uri_too_long";
+    case ErrorCode::kHeadersTooLarge:
+      return "headers_too_large";
+    case ErrorCode::kLengthRequired:
+      return "length_required";
     case ErrorCode::kCommandFailed:
       return "command_failed";
     case ErrorCode::kPostgresDown:
@@ -50,6 +60,16 @@ int errorHttpStatus(ErrorCode code) {
       return 400;
     case ErrorCode::kPayloadTooLarge:
       return 413;
+    case ErrorCode::kCsrfFailed:
+      return 403;
+    case ErrorCode::kMethodNotAllowed:
+      return 405;
+    case ErrorCode::kUriTooLong:
+      return 414;
+    case ErrorCode::kHeadersTooLarge:
+      return 431;
+    case ErrorCode::kLengthRequired:
+      return 411;
     case ErrorCode::kCommandFailed:
       return 500;
     case ErrorCode::kPostgresDown:

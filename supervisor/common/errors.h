@@ -18,9 +18,14 @@ enum class ErrorCode {
   kUnrecoverable,    // restore target outside the recoverable window
   kConfirmRequired,  // restore without the right confirmation
   kPayloadTooLarge,
-  kCommandFailed,  // a child (pgbackrest, initdb, psql) exited non-zero
-  kPostgresDown,   // Postgres does not accept connections
-  kConfig,         // bad configuration
+  kCsrfFailed,  // cookie session without the matching X-CSRF-Token header
+  kMethodNotAllowed,
+  kUriTooLong,
+  kHeadersTooLarge,
+  kLengthRequired,  // a chunked request body (bodies must carry a Content-Length)
+  kCommandFailed,   // a child (pgbackrest, initdb, psql) exited non-zero
+  kPostgresDown,    // Postgres does not accept connections
+  kConfig,          // bad configuration
   kInternal,
 };
 

@@ -195,15 +195,16 @@ TEST_F(AuthTest, CookieSessionWithCsrf) {
   // State changes by cookie need the CSRF echo.
   r = post("/api/v1/backups", R"({"type":"full"})", {{"Cookie", cookies}});
   ASSERT_TRUE(r);
-  EXPECT_EQ(r->status, 401);
+  EXPECT_EQ(r->status, 403);
   EXPECT_THAT(std::string(jsonOf(r)["error"]["message"]), HasSubstr("X-CSRF-Token"));
+  EXPECT_EQ(jsonOf(r)["error"]["code"], "csrf_failed");
   r = post("/api/v1/backups", R"({"type":"full"})",
            {{"Cookie", cookies}, {"X-CSRF-Token", in.session}});
   ASSERT_TRUE(r);
-  EXPECT_EQ(r->status, 401);
+  EXPECT_EQ(r->status, 403);
   r = del("/api/v1/logs/postgres", {{"Cookie", cookies}});
   ASSERT_TRUE(r);
-  EXPECT_EQ(r->status, 401);
+  EXPECT_EQ(r->status, 403);
   EXPECT_EQ(service_.jobStarts(), 0);
 
   r = post("/api/v1/backups", R"({"type":"full"})",

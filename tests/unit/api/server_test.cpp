@@ -255,7 +255,7 @@ TEST_F(ServerTest, WrongMethodIs405JsonWithAllow) {
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 405);
   EXPECT_EQ(r->get_header_value("Allow"), "GET");
-  EXPECT_EQ(jsonOf(r)["error"]["code"], "bad_request");
+  EXPECT_EQ(jsonOf(r)["error"]["code"], "method_not_allowed");
 
   r = del("/api/v1/backups");
   ASSERT_TRUE(r);
@@ -283,7 +283,7 @@ TEST_F(ServerTest, ChunkedBodyIsRefusedBeforeItIsRead) {
       "application/json");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 411);
-  EXPECT_EQ(jsonOf(r)["error"]["code"], "bad_request");
+  EXPECT_EQ(jsonOf(r)["error"]["code"], "length_required");
   EXPECT_EQ(service_.jobStarts(), 0);
 }
 
@@ -300,7 +300,7 @@ TEST_F(ServerTest, HugeHeaderIsRefusedAndTheServerLivesOn) {
   r = get("/api/v1/status", many);
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 431);
-  EXPECT_EQ(jsonOf(r)["error"]["code"], "bad_request");
+  EXPECT_EQ(jsonOf(r)["error"]["code"], "headers_too_large");
   EXPECT_EQ(service_.calls("status"), 0);
 
   r = get("/healthz", {});
@@ -312,7 +312,7 @@ TEST_F(ServerTest, LongPathsAreRefusedBeforeRouting) {
   auto r = get("/api/v1/backups/" + std::string(5000, 'A'));
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 414);
-  EXPECT_EQ(jsonOf(r)["error"]["code"], "bad_request");
+  EXPECT_EQ(jsonOf(r)["error"]["code"], "uri_too_long");
   EXPECT_EQ(service_.calls("backup"), 0);
   r = get("/api/v1/backups/" + std::string(20000, 'A'));
   ASSERT_TRUE(r);

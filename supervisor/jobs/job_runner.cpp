@@ -113,15 +113,12 @@ void JobRunner::run(std::shared_ptr<Context> ctx, JobExecutor executor) {
   if (ctx->cancel_.load() && outcome.state == JobState::kFailed)
     outcome.state = JobState::kCancelled;
   ctx->log().flush();
-  ctx->update([&](Job& j) {
-    j.state = outcome.state;
-    j.exit_code = outcome.exit_code;
-    j.finished_at = clock_.wall();
-    if (!outcome.message.empty()) j.message = outcome.message;
-    if (outcome.state == JobState::kSucceeded && j.progress) j.progress = 100.0;
-  });
-  const Job finished = ctx->snapshot();
-  store_.put(finished);
+  Job finished = ctx->snapshot();
+  finished.state = outcome.state;
+  finished.exit_code = outcome.exit_code;
+  finished.finished_at = clock_.wall();
+  if (!outcome.message.empty()) finished.message = outcome.message;
+  if (outcome.state == JobState::kSucceeded && finished.progress) finished.progress = 100.0;
   if (finished.state == JobState::kSucceeded)
     spdlog::info("job {} ({}) succeeded{}", finished.id, toString(finished.kind),
                  finished.backup_label.empty() ? "" : ": " + finished.backup_label);
@@ -133,11 +130,15 @@ void JobRunner::run(std::shared_ptr<Context> ctx, JobExecutor executor) {
     std::lock_guard lock(mutex_);
     hook = finished_hook_;
   }
-  // The hook runs while the job still counts as running, so a caller that saw the job finish
-  // through waitIdle() also sees everything the hook refreshed (info cache, schedule).
+  // The hook (info cache, schedule) runs while the job is still shown running and still holds
+  // the runner; only then does the final state become visible, together with the runner being
+  // free. A client that sees the job finished can therefore list the backup it made and start
+  // the next job at once, without a 409 or a stale listing.
   if (hook) hook(finished);
+  store_.put(finished);
   {
     std::lock_guard lock(mutex_);
+    ctx->update([&](Job& j) { j = finished; });
     current_.reset();
   }
   idle_cv_.notify_all();

@@ -896,8 +896,11 @@ std::string Supervisor::validateRestore(const RestoreRequest& request, ErrorCode
     auto instant = backrest::targetTimeInstant(request.target, &error);
     if (!instant) return "target: " + error;
     auto to = recoverableTo();
+    // pgBackRest takes the newest backup whose stop time (whole seconds) is before the target's
+    // whole second: a target within the second a backup finished finds none, and the restore
+    // would fail with Postgres already stopped. The earliest target is one second later.
     const WallTime lower =
-        set ? set->finished_at : from.value_or(info_->backups.front().finished_at);
+        (set ? set->finished_at : from.value_or(info_->backups.front().finished_at)) + Seconds(1);
     const WallTime upper = to.value_or(clock_.wall());
     if (*instant < lower || *instant > std::max(upper, clock_.wall())) {
       *code = ErrorCode::kUnrecoverable;
@@ -1010,11 +1013,32 @@ JobExecutor Supervisor::restoreExecutor(std::vector<std::string> argv, RestoreRe
                  st == ProcessState::kBackoff || st == ProcessState::kStopped;
         },
         start_wait);
-    if (s != ProcessState::kRunning) {
-      outcome.message = "postgres did not come back after the restore (" +
-                        std::string(toString(s)) + "); read the postgres log";
+    // Postgres that cannot start from the restored data directory (a recovery target that is
+    // never reached, a timeline that does not fit) fails the same way at every restart: stop
+    // retrying, so the supervisor does not give up on it as FATAL and exit, and leave it stopped
+    // for the user to read the log and restore again.
+    auto leaveStopped = [&](const std::string& what) {
+      const ProcessSnapshot snap = postgres_->snapshot();
+      postgres_->stop(StopMode::kFast);
+      postgres_->waitFor([](ProcessState st) { return !hasProcess(st); }, stop_wait);
+      std::string fatal;
+      for (const LogLine& line : postgres_log_->tail(200)) {
+        const size_t at = line.text.find("FATAL:  ");
+        if (at != std::string::npos && line.text.find("is starting up") == std::string::npos)
+          fatal = line.text.substr(at + 8);
+      }
+      outcome.message = what + (snap.last_exit.empty() ? "" : " (" + snap.last_exit + ")") +
+                        (fatal.empty() ? "" : ": " + fatal) +
+                        "; postgres is left stopped. Read the postgres log, then run the restore "
+                        "again (another target, or type delta to recover to the end of the "
+                        "archive), or start postgres through the API";
+      ctx.log().appendLine(outcome.message);
       return outcome;
+    };
+    if (s != ProcessState::kRunning) {
+      return leaveStopped("postgres did not come back after the restore");
     }
+    const pid_t recovering_pid = postgres_->snapshot().pid;
     // pg_ctl-style readiness returns while recovery still replays WAL: poll until it ends (or, for
     // target_action=pause, until replay is paused at the target).
     const bool pause =
@@ -1023,6 +1047,12 @@ JobExecutor Supervisor::restoreExecutor(std::vector<std::string> argv, RestoreRe
     std::string last_error;
     bool finished = false;
     while (clock_.monotonic() < deadline && !shutting_down_) {
+      // Hot standby accepts connections while WAL is replayed; recovery can still end in FATAL
+      // (target not reached), after which the supervisor would restart it again and again.
+      const ProcessSnapshot snap = postgres_->snapshot();
+      if (snap.state != ProcessState::kRunning || snap.pid != recovering_pid) {
+        return leaveStopped("postgres exited during recovery after the restore");
+      }
       ConnectResult conn = connectPg(connParams());
       if (conn.ok()) {
         QueryValue in_recovery = queryValue(conn.conn.get(), "select pg_is_in_recovery()::text");

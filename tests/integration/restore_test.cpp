@@ -1,0 +1,409 @@
+// Restores through the API against the real binary, Postgres and pgBackRest: point in time, delta
+// after a lost relation file, an older backup set, the refusals that must leave Postgres alone,
+// and a restore that fails (recovery never reaches its target) followed by a retry that works.
+//
+// Each test runs its own supervisor: a restore changes the timeline and the repository's history,
+// which must not leak into the next test.
+#include <unistd.h>
+
+#include <cctype>
+
+#include "tests/integration/harness.h"
+
+namespace pgbr::it {
+namespace {
+
+constexpr auto kRestoreTimeout = 180s;
+constexpr auto kArchiveTimeout = 60s;
+
+// Everything a table holds, in one value: equal checksums mean equal rows.
+std::string checksum(Pg& pg, const std::string& table) {
+  return pg.value("select coalesce(md5(string_agg(t::text, ',' order by id)), 'empty') from " +
+                  table + " t");
+}
+
+// The current timeline as the 8 hex digits WAL file names start with.
+std::string timeline(Pg& pg) {
+  return pg.value("select substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8)");
+}
+
+// Closes the current WAL segment and waits until the supervisor's status reports it archived, so
+// everything committed so far is in the repository.
+::testing::AssertionResult archiveCurrentWal(const SupervisorUnderTest& sup, Pg& pg) {
+  const std::string wal = pg.value("select pg_walfile_name(pg_switch_wal())");
+  if (wal.size() != 24) return ::testing::AssertionFailure() << "pg_switch_wal: " << wal;
+  std::string last;
+  const bool archived = eventually(
+      [&] {
+        const Json status = sup.get("/api/v1/status").json();
+        if (!status.is_object() || !status["archive"]["last_archived_wal"].is_string())
+          return false;
+        last = status["archive"]["last_archived_wal"].get<std::string>();
+        // Names of one timeline sort like their positions; a ".history" name sorts before them.
+        return last.size() == 24 && last >= wal;
+      },
+      kArchiveTimeout, 200ms);
+  if (!archived) {
+    return ::testing::AssertionFailure() << wal << " not reported archived; last " << last;
+  }
+  return ::testing::AssertionSuccess();
+}
+
+std::optional<int> postgresPid(const SupervisorUnderTest& sup) {
+  const Json status = sup.get("/api/v1/status").json();
+  if (!status.is_object() || !status["postgres"]["pid"].is_number_integer()) return std::nullopt;
+  return status["postgres"]["pid"].get<int>();
+}
+
+// Starts a restore, checks the 202 answer, waits for the job and returns its final document.
+Json restore(SupervisorUnderTest& sup, const Json& body) {
+  const HttpAnswer answer = sup.post("/api/v1/restore", body);
+  EXPECT_EQ(answer.status, 202) << answer.body;
+  if (answer.status != 202) return Json{{"state", "not-started"}, {"body", answer.body}};
+  const Json job = answer.json()["job"];
+  EXPECT_EQ(job.value("kind", ""), "restore") << answer.body;
+  EXPECT_EQ(job.value("trigger", ""), "api") << answer.body;
+  const std::string id = job.value("id", "");
+  const auto location = answer.headers.find("Location");
+  EXPECT_TRUE(location != answer.headers.end() && location->second == "/api/v1/jobs/" + id);
+  return sup.waitJob(id, kRestoreTimeout);
+}
+
+// After a successful restore: Postgres supervised as RUNNING, ready, out of recovery.
+void expectPostgresBack(SupervisorUnderTest& sup, Pg& pg) {
+  ASSERT_TRUE(pg.ok()) << pg.error();
+  EXPECT_EQ(pg.value("select pg_is_in_recovery()"), "f");
+  const Json status = sup.get("/api/v1/status").json();
+  EXPECT_EQ(status["postgres"].value("state", ""), "RUNNING") << status.dump();
+  EXPECT_EQ(status["postgres"].value("ready", false), true) << status.dump();
+  EXPECT_EQ(sup.get("/readyz").status, 200);
+}
+
+std::string jobLogText(SupervisorUnderTest& sup, const std::string& id) {
+  std::string text;
+  const Json log = sup.get("/api/v1/jobs/" + id + "/log?tail=10000").json();
+  if (log.is_object() && log["lines"].is_array()) {
+    for (const Json& line : log["lines"]) text += line.value("text", "") + "\n";
+  }
+  return text;
+}
+
+class Restore : public ::testing::Test {
+ protected:
+  // A fresh supervisor with its first full backup taken.
+  void startSupervisor() {
+    sup_ = std::make_unique<SupervisorUnderTest>(dir_.path());
+    sup_->start();
+    ASSERT_TRUE(sup_->waitReady()) << sup_->output();
+    ASSERT_TRUE(sup_->waitStartupDone()) << sup_->output();
+  }
+  SupervisorUnderTest& sup() { return *sup_; }
+
+  TempDir dir_;
+  std::unique_ptr<SupervisorUnderTest> sup_;
+};
+
+TEST_F(Restore, PointInTimeBringsBackTheTableAsItWasAtTheTarget) {
+  PGBR_REQUIRE_ROOT();
+  ASSERT_NO_FATAL_FAILURE(startSupervisor());
+  std::string at_target;
+  std::string target;
+  std::string timeline_before;
+  {
+    auto pg = sup().connect();
+    ASSERT_TRUE(pg->ok()) << pg->error();
+    // pgBackRest picks a backup that stopped before the target's whole second.
+    const std::string finished =
+        sup().get("/api/v1/backups/latest").json().value("finished_at", "");
+    ASSERT_FALSE(finished.empty());
+    ASSERT_TRUE(eventually(
+        [&] {
+          return pg->value("select clock_timestamp() >= '" + finished +
+                           "'::timestamptz + interval '1 s'") == "t";
+        },
+        5s, 10ms));
+    ASSERT_TRUE(pg->exec("create table pitr(id int primary key, v text)"));
+    ASSERT_TRUE(
+        pg->exec("insert into pitr select g, 'first ' || g from generate_series(1, 200) g"));
+    at_target = checksum(*pg, "pitr");
+    // The target is read after the commit, so every first-group commit lies before it.
+    target = pg->value(
+        "select to_char(clock_timestamp() at time zone 'UTC', "
+        "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')");
+    ASSERT_EQ(target.size(), 27u) << target;
+    // The second group must commit strictly after the target.
+    ASSERT_TRUE(eventually(
+        [&] {
+          return pg->value("select clock_timestamp() > '" + target + "'::timestamptz") == "t";
+        },
+        5s, 1ms));
+    ASSERT_TRUE(
+        pg->exec("insert into pitr select g, 'second ' || g from generate_series(201, 300) g"));
+    ASSERT_TRUE(pg->exec("delete from pitr where id % 7 = 0"));
+    ASSERT_TRUE(pg->exec("update pitr set v = 'changed' where id < 20"));
+    ASSERT_NE(checksum(*pg, "pitr"), at_target);
+    timeline_before = timeline(*pg);
+    ASSERT_TRUE(archiveCurrentWal(sup(), *pg));
+  }
+
+  const Json job = restore(sup(), {{"type", "time"}, {"target", target}, {"confirm", "main"}});
+  ASSERT_EQ(job.value("state", ""), "succeeded") << job.dump() << "\n" << sup().postgresLog();
+  EXPECT_EQ(job["params"].value("target", ""), target);
+  EXPECT_EQ(job.value("progress", 0), 100) << job.dump();
+
+  auto pg = sup().connect();
+  ASSERT_NO_FATAL_FAILURE(expectPostgresBack(sup(), *pg));
+  EXPECT_EQ(checksum(*pg, "pitr"), at_target);
+  EXPECT_EQ(pg->value("select count(*) from pitr"), "200");
+  // Promotion at the target starts a new timeline, so the old future cannot be replayed again.
+  EXPECT_GT(timeline(*pg), timeline_before);
+}
+
+TEST_F(Restore, DeltaRestoreBringsBackADeletedRelationFileAndReplaysArchivedWal) {
+  PGBR_REQUIRE_ROOT();
+  ASSERT_NO_FATAL_FAILURE(startSupervisor());
+  std::string expected;
+  std::string relation;
+  {
+    auto pg = sup().connect();
+    ASSERT_TRUE(pg->ok()) << pg->error();
+    ASSERT_TRUE(pg->exec("create table lost(id int primary key, v text)"));
+    ASSERT_TRUE(
+        pg->exec("insert into lost select g, 'in backup ' || g from generate_series(1, 500) g"));
+    const Json backup = sup().backup("incr");
+    ASSERT_EQ(backup.value("state", ""), "succeeded") << backup.dump();
+    // Committed after the backup: only the archived WAL can bring these back.
+    ASSERT_TRUE(
+        pg->exec("insert into lost select g, 'in wal ' || g from generate_series(501, 700) g"));
+    ASSERT_TRUE(pg->exec("delete from lost where id between 100 and 149"));
+    expected = checksum(*pg, "lost");
+    relation = pg->value("select pg_relation_filepath('lost')");
+    ASSERT_TRUE(archiveCurrentWal(sup(), *pg));
+  }
+
+  const HttpAnswer stop = sup().post("/api/v1/processes/postgres/stop", Json::object());
+  ASSERT_EQ(stop.status, 202) << stop.body;
+  ASSERT_TRUE(eventually(
+      [&] {
+        const Json p = sup().get("/api/v1/processes").json();
+        return p.is_object() && p["processes"][0].value("state", "") == "STOPPED";
+      },
+      30s));
+  const fs::path file = sup().pgdata() / relation;
+  ASSERT_TRUE(fs::exists(file)) << file;
+  fs::remove(file);
+
+  const Json job = restore(sup(), {{"type", "delta"}, {"confirm", "main"}});
+  ASSERT_EQ(job.value("state", ""), "succeeded") << job.dump() << "\n" << sup().postgresLog();
+  EXPECT_TRUE(fs::exists(file));
+
+  auto pg = sup().connect();
+  ASSERT_NO_FATAL_FAILURE(expectPostgresBack(sup(), *pg));
+  EXPECT_EQ(pg->value("select count(*) from lost"), "650");
+  EXPECT_EQ(checksum(*pg, "lost"), expected);
+}
+
+// pgBackRest's --set chooses the backup a restore starts from; without a target, recovery then
+// replays the archive to its end. The state of an older backup itself is type "immediate" with
+// that set: recovery stops as soon as the backup is consistent.
+TEST_F(Restore, OlderBackupSetIsTheStartingPointAndImmediateStopsAtIt) {
+  PGBR_REQUIRE_ROOT();
+  ASSERT_NO_FATAL_FAILURE(startSupervisor());
+  std::string label_a;
+  std::string as_of_a;
+  std::string latest;
+  {
+    auto pg = sup().connect();
+    ASSERT_TRUE(pg->ok()) << pg->error();
+    ASSERT_TRUE(pg->exec("create table sets(id int primary key, v text)"));
+    ASSERT_TRUE(pg->exec("insert into sets select g, 'a ' || g from generate_series(1, 100) g"));
+    as_of_a = checksum(*pg, "sets");
+    const Json a = sup().backup("full");
+    ASSERT_EQ(a.value("state", ""), "succeeded") << a.dump();
+    label_a = a.value("backup_label", "");
+    ASSERT_FALSE(label_a.empty()) << a.dump();
+    ASSERT_TRUE(pg->exec("insert into sets select g, 'b ' || g from generate_series(101, 150) g"));
+    ASSERT_TRUE(pg->exec("delete from sets where id <= 10"));
+    const Json b = sup().backup("full");
+    ASSERT_EQ(b.value("state", ""), "succeeded") << b.dump();
+    ASSERT_NE(b.value("backup_label", ""), label_a);
+    ASSERT_TRUE(
+        pg->exec("insert into sets select g, 'after b ' || g from generate_series(151, 160) g"));
+    latest = checksum(*pg, "sets");
+    ASSERT_TRUE(archiveCurrentWal(sup(), *pg));
+  }
+  const Json a_doc = sup().get("/api/v1/backups/" + label_a).json();
+  ASSERT_EQ(a_doc.value("label", ""), label_a) << a_doc.dump();
+
+  const Json from_a = restore(sup(), {{"type", "set"}, {"set", label_a}, {"confirm", "main"}});
+  ASSERT_EQ(from_a.value("state", ""), "succeeded") << from_a.dump() << "\n" << sup().postgresLog();
+  const std::string log = jobLogText(sup(), from_a.value("id", ""));
+  EXPECT_NE(log.find("--set=" + label_a), std::string::npos) << log;
+  EXPECT_NE(log.find("restore backup set " + label_a), std::string::npos) << log;
+  {
+    auto pg = sup().connect();
+    ASSERT_NO_FATAL_FAILURE(expectPostgresBack(sup(), *pg));
+    EXPECT_EQ(checksum(*pg, "sets"), latest) << "a set restore replays the archive to its end";
+  }
+
+  const Json immediate = restore(
+      sup(),
+      {{"type", "immediate"}, {"set", label_a}, {"target_action", "promote"}, {"confirm", "main"}});
+  ASSERT_EQ(immediate.value("state", ""), "succeeded") << immediate.dump() << "\n"
+                                                       << sup().postgresLog();
+  auto pg = sup().connect();
+  ASSERT_NO_FATAL_FAILURE(expectPostgresBack(sup(), *pg));
+  EXPECT_EQ(checksum(*pg, "sets"), as_of_a);
+  EXPECT_EQ(pg->value("select count(*) from sets"), "100");
+}
+
+// Every refusal answers before anything is stopped: same postmaster, still RUNNING, no restore job.
+TEST_F(Restore, RefusalsLeavePostgresRunning) {
+  PGBR_REQUIRE_ROOT();
+  ASSERT_NO_FATAL_FAILURE(startSupervisor());
+  const std::optional<int> pid = postgresPid(sup());
+  ASSERT_TRUE(pid.has_value());
+  // A session open across all the refusals: it survives only if Postgres was never stopped.
+  auto pg = sup().connect();
+  ASSERT_TRUE(pg->ok()) << pg->error();
+  const std::string backend = pg->value("select pg_backend_pid()");
+
+  // Within the second the only backup finished: pgBackRest would find no backup that stopped
+  // before it, after Postgres was already stopped.
+  const std::string finished = sup().get("/api/v1/backups/latest").json().value("finished_at", "");
+  ASSERT_EQ(finished.size(), 20u) << finished;
+  const std::string same_second = finished.substr(0, 19) + ".900000Z";
+  // WAL archived after that second, so only the backup's stop time can rule the target out.
+  ASSERT_TRUE(pg->exec("create table refusals(id int)"));
+  ASSERT_TRUE(eventually(
+      [&] {
+        return pg->value("select clock_timestamp() >= '" + finished +
+                         "'::timestamptz + interval '1 s'") == "t";
+      },
+      5s, 10ms));
+  ASSERT_TRUE(archiveCurrentWal(sup(), *pg));
+
+  struct Case {
+    const char* what;
+    Json body;
+    int status;
+    const char* code;
+  };
+  const std::vector<Case> cases = {
+      {"before the oldest backup",
+       {{"type", "time"}, {"target", "2001-01-01T00:00:00Z"}, {"confirm", "main"}},
+       400,
+       "unrecoverable_target"},
+      {"within the second the backup finished",
+       {{"type", "time"}, {"target", same_second}, {"confirm", "main"}},
+       400,
+       "unrecoverable_target"},
+      {"in the future",
+       {{"type", "time"}, {"target", "2099-06-01T12:00:00Z"}, {"confirm", "main"}},
+       400,
+       "unrecoverable_target"},
+      {"an impossible date",
+       {{"type", "time"}, {"target", "2026-02-30T10:00:00Z"}, {"confirm", "main"}},
+       400,
+       "bad_request"},
+      {"without confirm", {{"type", "delta"}}, 400, "confirmation_required"},
+      {"with the wrong confirm",
+       {{"type", "delta"}, {"confirm", "Main"}},
+       400,
+       "confirmation_required"},
+      {"an unknown set",
+       {{"type", "set"}, {"set", "20010101-000000F"}, {"confirm", "main"}},
+       400,
+       "bad_request"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.what);
+    const HttpAnswer answer = sup().post("/api/v1/restore", c.body);
+    EXPECT_EQ(answer.status, c.status) << answer.body;
+    const Json error = answer.json()["error"];
+    EXPECT_EQ(error.value("code", ""), c.code) << answer.body;
+    const std::string message = error.value("message", "");
+    EXPECT_FALSE(message.empty());
+    EXPECT_TRUE(!message.empty() && !std::isupper(static_cast<unsigned char>(message[0])))
+        << message;
+  }
+
+  // A restore while a backup runs names the backup's job.
+  const HttpAnswer backup = sup().post("/api/v1/backups", {{"type", "full"}});
+  ASSERT_EQ(backup.status, 202) << backup.body;
+  const std::string backup_id = backup.json()["job"].value("id", "");
+  const HttpAnswer busy = sup().post("/api/v1/restore", {{"type", "delta"}, {"confirm", "main"}});
+  EXPECT_EQ(busy.status, 409) << busy.body;
+  EXPECT_EQ(busy.json()["error"].value("code", ""), "repository_busy") << busy.body;
+  EXPECT_EQ(busy.json()["error"].value("job_id", ""), backup_id) << busy.body;
+  EXPECT_EQ(sup().waitJob(backup_id).value("state", ""), "succeeded");
+
+  EXPECT_EQ(postgresPid(sup()), pid);
+  const Json status = sup().get("/api/v1/status").json();
+  EXPECT_EQ(status["postgres"].value("state", ""), "RUNNING");
+  EXPECT_EQ(status["postgres"].value("restarts", -1), 0);
+  for (const Json& job : sup().get("/api/v1/jobs?limit=100").json()["jobs"]) {
+    EXPECT_NE(job.value("kind", ""), "restore") << job.dump();
+  }
+  EXPECT_EQ(pg->value("select pg_backend_pid()"), backend);
+}
+
+// A restore point name that was never created: pgBackRest restores, Postgres replays the whole
+// archive without meeting the target and exits. The job fails saying so and what to do, Postgres
+// is left STOPPED (not restarted in a loop until the supervisor gives up), and a retry to a
+// restore point that does exist works. That name carries shell syntax: it must reach pgBackRest
+// and Postgres as data.
+TEST_F(Restore, FailedRestoreLeavesPostgresStoppedAndARetryWorks) {
+  PGBR_REQUIRE_ROOT();
+  ASSERT_NO_FATAL_FAILURE(startSupervisor());
+  const std::string marker = "/tmp/pgbr-it-pwned-" + std::to_string(::getpid());
+  const std::string point = "before cleanup; $(touch " + marker + ") | rm -rf /";
+  ASSERT_LE(point.size(), 63u);
+  std::string expected;
+  {
+    auto pg = sup().connect();
+    ASSERT_TRUE(pg->ok()) << pg->error();
+    ASSERT_TRUE(pg->exec("create table keep(id int primary key, v text)"));
+    ASSERT_TRUE(pg->exec("insert into keep select g, 'row ' || g from generate_series(1, 300) g"));
+    expected = checksum(*pg, "keep");
+    ASSERT_FALSE(pg->value("select pg_create_restore_point('" + point + "')").empty());
+    ASSERT_TRUE(pg->exec("delete from keep where id > 10"));
+    ASSERT_TRUE(archiveCurrentWal(sup(), *pg));
+  }
+
+  const Json failed =
+      restore(sup(), {{"type", "name"}, {"target", "never-created"}, {"confirm", "main"}});
+  ASSERT_EQ(failed.value("state", ""), "failed") << failed.dump();
+  const std::string message = failed.value("message", "");
+  EXPECT_NE(message.find("recovery ended before configured recovery target was reached"),
+            std::string::npos)
+      << message;
+  EXPECT_NE(message.find("run the restore again"), std::string::npos) << message;
+
+  const Json processes = sup().get("/api/v1/processes").json();
+  const Json postgres = processes["processes"][0];
+  EXPECT_EQ(postgres.value("state", ""), "STOPPED") << processes.dump();
+  EXPECT_TRUE(postgres["pid"].is_null()) << processes.dump();
+  EXPECT_NE(postgres.value("last_exit", ""), "") << processes.dump();
+  EXPECT_EQ(sup().get("/readyz").status, 503);
+  // It stays so: no restarts behind the user's back, and the supervisor keeps serving.
+  EXPECT_FALSE(eventually(
+      [&] {
+        return sup().get("/api/v1/processes").json()["processes"][0].value("state", "") !=
+               "STOPPED";
+      },
+      3s));
+  EXPECT_TRUE(sup().running()) << sup().output();
+
+  const Json retried = restore(sup(), {{"type", "name"}, {"target", point}, {"confirm", "main"}});
+  ASSERT_EQ(retried.value("state", ""), "succeeded") << retried.dump() << "\n"
+                                                     << sup().postgresLog();
+  auto pg = sup().connect();
+  ASSERT_NO_FATAL_FAILURE(expectPostgresBack(sup(), *pg));
+  EXPECT_EQ(checksum(*pg, "keep"), expected);
+  EXPECT_FALSE(fs::exists(marker));
+  fs::remove(marker);
+}
+
+}  // namespace
+}  // namespace pgbr::it

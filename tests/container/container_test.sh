@@ -1,0 +1,428 @@
+#!/usr/bin/env bash
+# The Docker image, used the way users of the stock postgres image use theirs.
+#
+#   tests/container/container_test.sh
+#
+# Builds docker/Dockerfile with podman (the layer cache is reused between runs: an unchanged
+# tree builds in seconds), then, against the built image:
+#   1. `podman run -d` with POSTGRES_PASSWORD, POSTGRES_DB, a named data volume, a read-only
+#      /docker-entrypoint-initdb.d (.sql, .sql.gz, .sql.zst, .sql.xz, .sh), published ports on
+#      127.0.0.1 and `postgres -c max_connections=50` as the command;
+#   2. waits for the image's HEALTHCHECK, connects with psql from the host with a password,
+#      finds what the init scripts made, checks the -c setting, and that PID 1 is the supervisor
+#      and Postgres runs as postgres;
+#   3. takes a full backup through the seed route with the bearer token; /api/v1/backups lists it;
+#   4. `podman stop` with the default timeout, as `docker stop` does: exit code 0, Postgres logs
+#      a fast (not immediate) shutdown, the time it took is printed;
+#   5. starts the same container again: the data is there and no crash recovery ran;
+#   6. writes rows, archives them, restores (delta) through /api/v1/restore: the job succeeds,
+#      Postgres is back on a new timeline with the same data;
+#   7. removes the container and its volumes (the image stays for the next run's cache).
+#
+# Exit status: 0 passed, 1 failed, 77 skipped (podman cannot run containers on this machine; the
+# reason is printed as "skipped: <reason>").
+#
+# Needs podman (rootful), curl, jq and psql on the host. Environment:
+#   PGBR_TEST_IMAGE               tag of the built image   (default localhost/pgbr-supervisor:test)
+#   PGBR_CONTAINER_BUILD_TIMEOUT  seconds for the build    (default 2400: a cold build compiles)
+#   PGBR_CONTAINER_READY_TIMEOUT  seconds to become healthy (default 180)
+#   PGBR_CONTAINER_KEEP=1         keep the container, volume and work folder for inspection
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+readonly ROOT
+readonly CENV=$ROOT/tests/support/container-env.sh
+readonly IMAGE=${PGBR_TEST_IMAGE:-localhost/pgbr-supervisor:test}
+readonly BUILD_TIMEOUT=${PGBR_CONTAINER_BUILD_TIMEOUT:-2400}
+readonly READY_TIMEOUT=${PGBR_CONTAINER_READY_TIMEOUT:-180}
+readonly KEEP=${PGBR_CONTAINER_KEEP:-0}
+
+readonly CTR=pgbr-ctest-$$
+readonly VOL=pgbr-ctest-$$-data
+readonly PW=ctest-pw-$$-$RANDOM
+readonly TOKEN=ctest-token-$$-$RANDOM-$RANDOM
+readonly STANZA=main
+
+WORK=
+PG_PORT=
+API_PORT=
+
+# ---------------------------------------------------------------------------------------- helpers
+
+now_ms() { date +%s%3N; }
+seconds() { printf '%d.%01d' $(($1 / 1000)) $(($1 % 1000 / 100)); }
+
+T_START=$(now_ms)
+readonly T_START
+STEP_NAME=
+STEP_T0=
+TIMINGS=()
+
+end_step() {
+  if [ -n "$STEP_NAME" ]; then
+    local took
+    took=$(seconds $(($(now_ms) - STEP_T0)))
+    echo "    ($took s)"
+    TIMINGS+=("$(printf '%-44s %7s s' "$STEP_NAME" "$took")")
+    STEP_NAME=
+  fi
+}
+
+step() {
+  end_step
+  STEP_NAME=$1
+  STEP_T0=$(now_ms)
+  echo "=== $1"
+}
+
+info() { echo "    $*"; }
+
+# Fails the test with the container's recent log, the most useful thing to read afterwards.
+fail() {
+  echo "FAIL: $*" >&2
+  if [ -n "$WORK" ] && podman container exists "$CTR" 2>/dev/null; then
+    echo "--- last lines of the container log:" >&2
+    podman logs --tail 60 "$CTR" 2>&1 | sed 's/^/    /' >&2 || true
+  fi
+  exit 1
+}
+
+cleanup() {
+  local code=$?
+  if [ -n "$WORK" ]; then
+    if [ "$KEEP" = 1 ]; then
+      echo "kept: container $CTR, volume $VOL, folder $WORK"
+    else
+      podman rm -f -v -t 0 "$CTR" >/dev/null 2>&1 || true
+      podman volume rm -f "$VOL" >/dev/null 2>&1 || true
+      rm -rf "$WORK"
+    fi
+  fi
+  exit "$code"
+}
+
+# podman without systemd complains on every run/start/stop that it cannot add a timer for the
+# healthcheck; the check itself still works through `podman healthcheck run`. Everything else
+# podman says is shown.
+podman_quiet() {
+  local err
+  err=$(mktemp)
+  if ! podman "$@" 2>"$err" >/dev/null; then
+    grep -v 'systemd' "$err" >&2 || true
+    rm -f "$err"
+    return 1
+  fi
+  grep -v 'systemd' "$err" >&2 || true
+  rm -f "$err"
+}
+
+psql_app() {
+  PGPASSWORD=$PW PGCONNECT_TIMEOUT=5 "$PSQL" -X -A -t -q -v ON_ERROR_STOP=1 \
+    "host=127.0.0.1 port=$PG_PORT user=postgres dbname=app" -c "$1"
+}
+
+api() { # METHOD PATH [JSON BODY] -> body in $WORK/api.out, HTTP status on stdout
+  local method=$1 path=$2 body=${3:-}
+  local args=(-sS -o "$WORK/api.out" -w '%{http_code}' --max-time 900 -X "$method"
+    -H "Authorization: Bearer $TOKEN" -H 'Accept: application/json')
+  [ -n "$body" ] && args+=(-H 'Content-Type: application/json' --data "$body")
+  # On a connection failure curl still prints the status, as 000.
+  curl "${args[@]}" "http://127.0.0.1:$API_PORT$path" || true
+}
+
+published_port() { # CONTAINER_PORT -> host port
+  local mapping
+  mapping=$(podman port "$CTR" "$1/tcp" | head -n 1)
+  [ -n "$mapping" ] || fail "port $1 is not published"
+  echo "${mapping##*:}"
+}
+
+log_lines() { podman logs "$CTR" 2>&1 | wc -l; }
+logs_after() { podman logs "$CTR" 2>&1 | tail -n +"$(($1 + 1))"; }
+
+# Polls the image's own HEALTHCHECK (pgbr-supervisor healthcheck -> /readyz) until it passes.
+wait_healthy() {
+  local deadline=$(($(date +%s) + READY_TIMEOUT)) state
+  while :; do
+    state=$(podman inspect -f '{{.State.Status}}' "$CTR")
+    [ "$state" = running ] ||
+      fail "the container is $state (exit code $(podman inspect -f '{{.State.ExitCode}}' "$CTR"))"
+    podman healthcheck run "$CTR" >/dev/null 2>&1 && break
+    [ "$(date +%s)" -lt "$deadline" ] || fail "not healthy after ${READY_TIMEOUT}s"
+    sleep 1
+  done
+  [ "$(podman inspect -f '{{.State.Health.Status}}' "$CTR")" = healthy ] ||
+    fail "healthcheck passed but podman reports $(podman inspect -f '{{.State.Health.Status}}' "$CTR")"
+  PG_PORT=$(published_port 5432)
+  API_PORT=$(published_port 5000)
+}
+
+# The timeline Postgres writes WAL on now: the first 8 hex digits of the current WAL file.
+timeline() {
+  psql_app "select ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int"
+}
+
+# All of the table, as one digest: equal digests before and after a restore mean equal data.
+items_digest() {
+  psql_app "select count(*) || ':' || md5(string_agg(id || '=' || source, ',' order by id)) from items"
+}
+
+# ------------------------------------------------------------------------------- skip or set up
+
+if ! command -v podman >/dev/null; then
+  echo "skipped: podman is not installed (scripts/install-deps.sh --test)"
+  exit 77
+fi
+"$CENV" setup >/dev/null
+# A failed base-image build is reported by `check` below, which then gives the reason to skip.
+"$CENV" base-image || true
+if ! reason=$("$CENV" check); then
+  echo "skipped: $reason"
+  exit 77
+fi
+eval "$("$CENV" env)"
+info "$reason"
+
+for tool in curl jq; do
+  command -v "$tool" >/dev/null || { echo "FAIL: $tool is needed on the host (apt-get install $tool)" >&2; exit 1; }
+done
+PSQL=$(command -v psql || echo /usr/lib/postgresql/15/bin/psql)
+[ -x "$PSQL" ] || { echo "FAIL: psql is needed on the host (postgresql-client-15)" >&2; exit 1; }
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/pgbr-container-test.XXXXXX")
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---------------------------------------------------------------------------------------- build
+
+step "build docker/Dockerfile"
+old_image=$(podman image inspect --format '{{.Id}}' "$IMAGE" 2>/dev/null || true)
+if ! timeout "$BUILD_TIMEOUT" podman build --pull=never --layers --format docker \
+  -f "$ROOT/docker/Dockerfile" -t "$IMAGE" "$ROOT" >"$WORK/build.log" 2>&1; then
+  tail -n 60 "$WORK/build.log" | sed 's/^/    /' >&2
+  fail "podman build failed (or took more than ${BUILD_TIMEOUT}s)"
+fi
+new_image=$(podman image inspect --format '{{.Id}}' "$IMAGE")
+# The previous build's image would otherwise stay behind untagged at every source change. Its
+# layers shared with the new image stay; one still used by a container is left alone.
+if [ -n "$old_image" ] && [ "$old_image" != "$new_image" ]; then
+  podman rmi "$old_image" >/dev/null 2>&1 || true
+fi
+cached=$(grep -c -- '--> Using cache' "$WORK/build.log" || true)
+info "image $IMAGE ${new_image:0:12}, $(podman image inspect --format '{{.Size}}' "$IMAGE" |
+  awk '{ printf "%.0f MB", $1 / 1e6 }'), $cached cached steps"
+[ "$(podman image inspect --format '{{.Config.StopSignal}}' "$IMAGE")" = SIGINT ] ||
+  fail "the image's STOPSIGNAL is not SIGINT"
+[ -n "$(podman image inspect --format '{{.Config.Healthcheck}}' "$IMAGE")" ] ||
+  fail "the image has no HEALTHCHECK (built in OCI format?)"
+
+# ---------------------------------------------------------------------------------- init scripts
+
+step "init scripts of every kind"
+INITDIR=$WORK/initdb.d
+mkdir -p "$INITDIR"
+printf 'create table items (id int primary key, source text not null);\n' >"$INITDIR/01-schema.sql"
+# Compressed with the image's own tools, so the test needs none of them on the host and proves
+# that the image has them.
+printf "insert into items values (1, 'gz');\n" >"$INITDIR/02-gz.sql"
+printf "insert into items values (2, 'zst');\n" >"$INITDIR/03-zst.sql"
+printf "insert into items values (3, 'xz');\n" >"$INITDIR/04-xz.sql"
+podman_quiet run --rm --pull=never -v "$INITDIR:/work" "$IMAGE" \
+  sh -ec 'cd /work; gzip 02-gz.sql; zstd -q --rm 03-zst.sql; xz 04-xz.sql' ||
+  fail "compressing the init scripts inside the image failed"
+# A sourced .sh script, written as for the stock image: POSTGRES_USER and POSTGRES_DB are set.
+cat >"$INITDIR/05-shell.sh" <<'EOF'
+psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname "$POSTGRES_DB" \
+  -c "insert into items values (4, 'sh')"
+EOF
+# Postgres (and the scripts) run as postgres, who must be able to read them.
+chmod 755 "$INITDIR"
+chmod 644 "$INITDIR"/*
+info "$(cd "$INITDIR" && echo *)"
+
+# ---------------------------------------------------------------------------------------- 1. run
+
+step "1. podman run like the stock image"
+podman volume create "$VOL" >/dev/null
+podman_quiet run -d --name "$CTR" \
+  -e POSTGRES_PASSWORD="$PW" -e POSTGRES_DB=app -e PGBR_API_TOKEN="$TOKEN" \
+  -v "$VOL:/var/lib/postgresql/data" -v "$INITDIR:/docker-entrypoint-initdb.d:ro" \
+  -p 127.0.0.1::5432 -p 127.0.0.1::5000 \
+  "$IMAGE" postgres -c max_connections=50 || fail "podman run failed"
+info "container $CTR"
+
+# -------------------------------------------------------------------------------------- 2. check
+
+step "2. healthy; psql from the host; processes"
+wait_healthy
+info "healthy; postgres on 127.0.0.1:$PG_PORT, api on 127.0.0.1:$API_PORT"
+
+sources=$(psql_app "select string_agg(source, ',' order by id) from items") ||
+  fail "psql through the published port with the password failed"
+[ "$sources" = "gz,zst,xz,sh" ] || fail "init scripts left items '$sources', expected gz,zst,xz,sh"
+info "init scripts ran in order: $sources"
+
+if PGPASSWORD=wrong-$PW PGCONNECT_TIMEOUT=5 "$PSQL" -X -A -t -q \
+  "host=127.0.0.1 port=$PG_PORT user=postgres dbname=app" -c 'select 1' >/dev/null 2>&1; then
+  fail "a wrong password was accepted over TCP"
+fi
+info "a wrong password is refused"
+
+max=$(psql_app "show max_connections")
+[ "$max" = 50 ] || fail "max_connections is $max, expected 50 from the command line"
+locale=$(psql_app "select datcollate from pg_database where datname = 'app'")
+[ "$locale" = en_US.utf8 ] || fail "the database's collation is $locale, expected en_US.utf8"
+info "max_connections $max, collation $locale"
+
+podman top "$CTR" pid user comm >"$WORK/top.txt" || fail "podman top failed"
+read -r _ pid1_user pid1_comm < <(awk '$1 == 1' "$WORK/top.txt") || true
+[ "${pid1_comm:-}" = pgbr-supervisor ] || fail "PID 1 is '${pid1_comm:-?}', expected pgbr-supervisor"
+[ "${pid1_user:-}" = postgres ] || fail "PID 1 runs as '${pid1_user:-?}' after start-up, expected postgres"
+postgres_procs=$(awk '$3 == "postgres"' "$WORK/top.txt" | wc -l)
+[ "$postgres_procs" -ge 1 ] || fail "no postgres process in the container"
+not_postgres=$(awk '$3 == "postgres" && $2 != "postgres"' "$WORK/top.txt")
+[ -z "$not_postgres" ] || fail "postgres processes not run by the postgres user: $not_postgres"
+info "PID 1 pgbr-supervisor as postgres; $postgres_procs postgres processes, all as postgres"
+
+# ------------------------------------------------------------------------------------- 3. backup
+
+step "3. full backup through the API"
+code=$(curl -sS -o /dev/null -w '%{http_code}' "http://127.0.0.1:$API_PORT/pgBackRest/backup/full" ||
+  true)
+[ "$code" = 401 ] || fail "a backup request without the token answered $code, expected 401"
+info "without the token: 401"
+
+# The supervisor takes a first full backup of its own at start-up; while that runs the
+# repository is busy (409) and the request is repeated.
+deadline=$(($(date +%s) + 300))
+while :; do
+  code=$(api GET /pgBackRest/backup/full)
+  [ "$code" = 409 ] || break
+  [ "$(date +%s)" -lt "$deadline" ] || fail "the repository stayed busy: $(cat "$WORK/api.out")"
+  sleep 1
+done
+[ "$code" = 200 ] || fail "GET /pgBackRest/backup/full answered $code: $(cat "$WORK/api.out")"
+state=$(jq -r '.job.state' "$WORK/api.out")
+label=$(jq -r '.job.backup_label // empty' "$WORK/api.out")
+[ "$state" = succeeded ] || fail "the backup job is $state: $(cat "$WORK/api.out")"
+[ -n "$label" ] || fail "the backup job names no backup label: $(cat "$WORK/api.out")"
+info "backup $label succeeded"
+
+# The list is served from a cache that the finished job refreshes; poll until it shows.
+deadline=$(($(date +%s) + 60))
+while :; do
+  code=$(api GET /api/v1/backups)
+  if [ "$code" = 200 ] &&
+    jq -e --arg l "$label" '.backups[] | select(.label == $l and .type == "full")' \
+      "$WORK/api.out" >/dev/null; then
+    break
+  fi
+  [ "$(date +%s)" -lt "$deadline" ] ||
+    fail "GET /api/v1/backups ($code) does not list $label: $(cat "$WORK/api.out")"
+  sleep 1
+done
+info "GET /api/v1/backups lists $(jq -r '[.backups[].label] | join(", ")' "$WORK/api.out")"
+
+# --------------------------------------------------------------------------------------- 4. stop
+
+step "4. podman stop with the default timeout"
+stop_timeout=$(podman inspect -f '{{.Config.StopTimeout}}' "$CTR")
+mark=$(log_lines)
+t0=$(now_ms)
+podman_quiet stop "$CTR" || fail "podman stop failed"
+stop_ms=$(($(now_ms) - t0))
+exit_code=$(podman inspect -f '{{.State.ExitCode}}' "$CTR")
+logs_after "$mark" >"$WORK/stop.log"
+info "stop took $stop_ms ms (grace period ${stop_timeout}s), exit code $exit_code"
+[ "$exit_code" = 0 ] || fail "the container exited with code $exit_code, expected 0"
+[ "$stop_ms" -lt $((stop_timeout * 1000)) ] || fail "stop took the whole grace period"
+grep -q 'received fast shutdown request' "$WORK/stop.log" ||
+  fail "Postgres logged no fast shutdown request when stopped"
+! grep -q 'immediate shutdown request' "$WORK/stop.log" ||
+  fail "Postgres was shut down immediately rather than fast"
+grep -q 'database system is shut down' "$WORK/stop.log" ||
+  fail "Postgres did not log 'database system is shut down'"
+info "Postgres: fast shutdown, 'database system is shut down'"
+
+# ------------------------------------------------------------------------------------ 5. restart
+
+step "5. start the same container again"
+mark=$(log_lines)
+podman_quiet start "$CTR" || fail "podman start failed"
+wait_healthy
+logs_after "$mark" >"$WORK/restart.log"
+grep -q 'database system was shut down at' "$WORK/restart.log" ||
+  fail "Postgres did not report a clean shutdown at its restart"
+if grep -E -q 'was interrupted|not properly shut down|automatic recovery in progress' \
+  "$WORK/restart.log"; then
+  fail "Postgres ran crash recovery after a clean stop"
+fi
+sources=$(psql_app "select string_agg(source, ',' order by id) from items")
+[ "$sources" = "gz,zst,xz,sh" ] || fail "after the restart items holds '$sources'"
+code=$(api GET "/api/v1/backups/$label")
+[ "$code" = 200 ] || fail "backup $label is gone after the restart ($code)"
+info "data and backup $label still there; no crash recovery"
+
+# ------------------------------------------------------------------------------------ 6. restore
+
+step "6. delta restore through the API"
+psql_app "insert into items select g, 'after-backup' from generate_series(100, 1099) g"
+segment=$(psql_app "select pg_walfile_name(pg_switch_wal())")
+deadline=$(($(date +%s) + 120))
+until [ "$(psql_app "select coalesce(last_archived_wal, '') >= '$segment' from pg_stat_archiver")" = t ]; do
+  [ "$(date +%s)" -lt "$deadline" ] || fail "WAL $segment was not archived in time"
+  sleep 1
+done
+before=$(items_digest)
+timeline_before=$(timeline)
+info "1000 rows written, WAL up to $segment archived; items $before, timeline $timeline_before"
+
+code=$(api POST /api/v1/restore '{"type": "delta"}')
+[ "$code" = 400 ] || fail "a restore without confirm answered $code, expected 400"
+[ "$(psql_app 'select 1')" = 1 ] || fail "Postgres is not answering after a refused restore"
+info "without confirm: 400, Postgres untouched"
+
+code=$(api POST /api/v1/restore "{\"type\": \"delta\", \"confirm\": \"$STANZA\"}")
+[ "$code" = 202 ] || fail "POST /api/v1/restore answered $code: $(cat "$WORK/api.out")"
+job=$(jq -r '.job.id' "$WORK/api.out")
+info "restore job $job accepted"
+deadline=$(($(date +%s) + 300))
+while :; do
+  code=$(api GET "/api/v1/jobs/$job")
+  state=$(jq -r '.state // empty' "$WORK/api.out" 2>/dev/null || true)
+  case "$state" in
+    succeeded | failed | cancelled) break ;;
+  esac
+  [ "$(date +%s)" -lt "$deadline" ] || fail "restore job $job still '$state' ($code)"
+  sleep 1
+done
+if [ "$state" != succeeded ]; then
+  message=$(jq -r '.message' "$WORK/api.out")
+  api GET "/api/v1/jobs/$job/log" >/dev/null
+  jq -r '.lines[-30:][].text' "$WORK/api.out" 2>/dev/null | sed 's/^/    job log: /' >&2 || true
+  fail "restore job $job $state: $message"
+fi
+info "restore job $job succeeded: $(jq -r '.message' "$WORK/api.out")"
+
+wait_healthy
+after=$(items_digest)
+timeline_after=$(timeline)
+[ "$after" = "$before" ] || fail "items after the restore ($after) differ from before ($before)"
+[ "$timeline_after" -gt "$timeline_before" ] ||
+  fail "still on timeline $timeline_after: no recovery from the repository happened"
+[ "$(psql_app "select pg_is_in_recovery()")" = f ] || fail "Postgres is still in recovery"
+info "items $after as before; timeline $timeline_before -> $timeline_after; read-write"
+
+# ------------------------------------------------------------------------------------------ done
+
+step "7. clean up"
+if [ "$KEEP" != 1 ]; then
+  podman rm -f -v -t 0 "$CTR" >/dev/null 2>&1 || true
+  podman volume rm -f "$VOL" >/dev/null 2>&1 || true
+fi
+end_step
+
+echo "--- timings"
+printf '    %s\n' "${TIMINGS[@]}"
+echo "    total: $(seconds $(($(now_ms) - T_START))) s; podman stop: $stop_ms ms"
+echo "container test passed"

@@ -1,8 +1,6 @@
 // pgbr-supervisor: PID 1 of a PostgreSQL container. main() only wires the parts together:
 // configuration, logging, privileges, the supervisor loop and the HTTP API.
-#include <unistd.h>
 #include <cstdio>
-#include <cstring>
 #include <filesystem>
 #include <iostream>
 
@@ -97,27 +95,22 @@ int main(int argc, char** argv) {
       std::cout << helpText();
       return 0;
     case Command::kVersion:
-      std::cout << versionText();
+      std::cout << versionText() << "\n";
       return 0;
     case Command::kHealthcheck:
       return healthcheck(settings);
-    case Command::kExec: {
+    case Command::kExec:
       // `docker run IMAGE bash` runs bash, as the stock image's entrypoint does.
-      sigset_t none;
-      sigemptyset(&none);
-      pthread_sigmask(SIG_SETMASK, &none, nullptr);
-      std::vector<char*> cargv;
-      for (auto& a : inv.exec_argv) cargv.push_back(a.data());
-      cargv.push_back(nullptr);
-      ::execvp(cargv[0], cargv.data());
-      return fail(inv.exec_argv[0] + ": " + std::strerror(errno));
-    }
+      return fail(execReplace(inv.exec_argv));
     case Command::kRun:
       break;
   }
 
   setupLogging(settings.log_format, settings.log_level, nullptr);
   if (auto err = becomeRunUser(settings); !err.empty()) return fail(err);
+  // Children inherit the working directory; the one we were started from may be closed to the
+  // postgres user (a checkout under /root), which Postgres reports on every start.
+  if (auto err = enterDirectory(settings.state_dir); !err.empty()) enterDirectory("/");
 
   std::error_code ec;
   std::filesystem::create_directories(std::filesystem::path(settings.state_dir) / "logs", ec);
@@ -126,7 +119,7 @@ int main(int argc, char** argv) {
       LogSinkOptions{settings.log_max_bytes, settings.log_keep, 2000});
   setupLogging(settings.log_format, settings.log_level, supervisor_log);
   spdlog::info("pgbr-supervisor {} starting (pid {}, stanza {}, data {}, state {})", PGBR_VERSION,
-               ::getpid(), settings.stanza, settings.pgdata, settings.state_dir);
+               currentPid(), settings.stanza, settings.pgdata, settings.state_dir);
   for (const auto& note : inv.notes) spdlog::info("{}", note);
 
   if (settings.api_auth == AuthMode::kNone) {

@@ -2,6 +2,7 @@
 
 #include <grp.h>
 #include <pwd.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cerrno>
@@ -76,6 +77,25 @@ std::string dropPrivileges(const UserInfo& user) {
 int onlineCpus() {
   long n = ::sysconf(_SC_NPROCESSORS_ONLN);
   return n > 0 ? static_cast<int>(n) : 1;
+}
+
+int currentPid() { return static_cast<int>(::getpid()); }
+
+std::string enterDirectory(const std::string& dir) {
+  if (::chdir(dir.c_str()) != 0) return "cannot enter " + dir + ": " + std::strerror(errno);
+  return {};
+}
+
+std::string execReplace(const std::vector<std::string>& argv) {
+  if (argv.empty()) return "no command to run";
+  sigset_t none;
+  sigemptyset(&none);
+  pthread_sigmask(SIG_SETMASK, &none, nullptr);
+  std::vector<char*> cargv;
+  for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
+  cargv.push_back(nullptr);
+  ::execvp(cargv[0], cargv.data());
+  return argv[0] + ": " + std::strerror(errno);
 }
 
 }  // namespace pgbr

@@ -29,5 +29,12 @@ std::string ensureOwnedDir(const std::string& path, const UserInfo& user, unsign
 std::string dropPrivileges(const UserInfo& user);
 // The number of online CPUs (for process-max).
 int onlineCpus();
+int currentPid();
+// Moves to `dir` (after dropping privileges: children inherit the working directory, and
+// Postgres complains when it cannot enter the folder it was started from). Error or empty.
+std::string enterDirectory(const std::string& dir);
+// Replaces the process with `argv` (PATH lookup), with an empty signal mask: for
+// `pgbr-supervisor bash` as the stock entrypoint's `exec "$@"`. Returns only on failure.
+std::string execReplace(const std::vector<std::string>& argv);
 
 }  // namespace pgbr

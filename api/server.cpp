@@ -184,6 +184,14 @@ httplib::Server::HandlerResponse ApiServer::Impl::preRouting(const httplib::Requ
     logRequest(req, res.status, system_clock_.monotonic());
     return httplib::Server::HandlerResponse::Handled;
   }
+  // A request with neither Content-Length nor Transfer-Encoding has no body (RFC 9112 6.3);
+  // `curl -X POST` sends exactly that for the bodiless actions (process restart, job cancel).
+  // httplib 0.11 instead reads a POST's body until the client closes, which it never does: the
+  // request would hang for the read timeout and end in 400. Saying "no body" is what the client
+  // meant. The request is httplib's own non-const object, handed to this hook as const.
+  if (req.method == "POST" && !req.has_header("Content-Length")) {
+    const_cast<httplib::Request&>(req).set_header("Content-Length", "0");
+  }
   return httplib::Server::HandlerResponse::Unhandled;
 }
 

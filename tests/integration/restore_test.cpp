@@ -342,7 +342,8 @@ TEST_F(Restore, RefusalsLeavePostgresRunning) {
   const Json status = sup().get("/api/v1/status").json();
   EXPECT_EQ(status["postgres"].value("state", ""), "RUNNING");
   EXPECT_EQ(status["postgres"].value("restarts", -1), 0);
-  for (const Json& job : sup().get("/api/v1/jobs?limit=100").json()["jobs"]) {
+  const Json jobs = sup().get("/api/v1/jobs?limit=100").json();
+  for (const Json& job : jobs["jobs"]) {
     EXPECT_NE(job.value("kind", ""), "restore") << job.dump();
   }
   EXPECT_EQ(pg->value("select pg_backend_pid()"), backend);

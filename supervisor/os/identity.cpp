@@ -79,7 +79,9 @@ int onlineCpus() {
   return n > 0 ? static_cast<int>(n) : 1;
 }
 
-int currentPid() { return static_cast<int>(::getpid()); }
+int currentPid() {
+  return static_cast<int>(::getpid());
+}
 
 std::string enterDirectory(const std::string& dir) {
   if (::chdir(dir.c_str()) != 0) return "cannot enter " + dir + ": " + std::strerror(errno);

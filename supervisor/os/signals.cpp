@@ -32,7 +32,9 @@ void blockSignals() {
   sigaction(SIGPIPE, &ignore, nullptr);
 }
 
-bool becomeSubreaper() { return ::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0; }
+bool becomeSubreaper() {
+  return ::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0;
+}
 
 SignalSource::SignalSource() {
   sigset_t set = handledSet();

@@ -8,12 +8,12 @@
 #pragma once
 
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <pwd.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <netinet/in.h>
-#include <pwd.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -38,8 +38,12 @@ namespace fs = std::filesystem;
 using Json = nlohmann::json;
 using namespace std::chrono_literals;
 
-inline const char* binary() { return PGBR_BINARY; }
-inline fs::path sourceDir() { return PGBR_SOURCE_DIR; }
+inline const char* binary() {
+  return PGBR_BINARY;
+}
+inline fs::path sourceDir() {
+  return PGBR_SOURCE_DIR;
+}
 
 // Polls `cond` every `step` until it holds or `timeout` passes.
 inline bool eventually(const std::function<bool()>& cond, std::chrono::milliseconds timeout,
@@ -73,7 +77,8 @@ inline std::string readFile(const fs::path& p) {
   return s.str();
 }
 
-inline void writeFile(const fs::path& p, const std::string& content, fs::perms perms = fs::perms(0644)) {
+inline void writeFile(const fs::path& p, const std::string& content,
+                      fs::perms perms = fs::perms(0644)) {
   fs::create_directories(p.parent_path());
   std::ofstream(p) << content;
   fs::permissions(p, perms);
@@ -84,7 +89,8 @@ inline void chownToPostgres(const fs::path& p) {
   if (!pw) return;
   ::chown(p.c_str(), pw->pw_uid, pw->pw_gid);
   if (fs::is_directory(p))
-    for (auto& e : fs::recursive_directory_iterator(p)) ::lchown(e.path().c_str(), pw->pw_uid, pw->pw_gid);
+    for (auto& e : fs::recursive_directory_iterator(p))
+      ::lchown(e.path().c_str(), pw->pw_uid, pw->pw_gid);
 }
 
 // Runs a command to completion (argv, no shell), optionally as another user via runuser; returns
@@ -93,7 +99,8 @@ struct CommandOutput {
   int code = -1;
   std::string output;
 };
-inline CommandOutput run(std::vector<std::string> argv, const std::map<std::string, std::string>& env = {},
+inline CommandOutput run(std::vector<std::string> argv,
+                         const std::map<std::string, std::string>& env = {},
                          const std::string& as_user = "") {
   if (!as_user.empty()) argv.insert(argv.begin(), {"runuser", "-u", as_user, "--"});
   char tmpl[] = "/tmp/pgbr-it-out-XXXXXX";
@@ -144,8 +151,8 @@ class Pg {
  public:
   Pg(const std::string& socket_dir, int port, const std::string& db = "postgres",
      const std::string& user = "postgres", const std::string& password = "") {
-    std::string conninfo = "host=" + socket_dir + " port=" + std::to_string(port) + " dbname=" + db +
-                           " user=" + user + " connect_timeout=5";
+    std::string conninfo = "host=" + socket_dir + " port=" + std::to_string(port) +
+                           " dbname=" + db + " user=" + user + " connect_timeout=5";
     if (!password.empty()) conninfo += " password=" + password;
     conn_ = PQconnectdb(conninfo.c_str());
   }
@@ -159,8 +166,10 @@ class Pg {
     PGresult* r = PQexec(conn_, sql.c_str());
     std::string out;
     auto st = PQresultStatus(r);
-    if (st == PGRES_TUPLES_OK && PQntuples(r) > 0) out = PQgetvalue(r, 0, 0);
-    else if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) out = std::string("ERROR: ") + PQresultErrorMessage(r);
+    if (st == PGRES_TUPLES_OK && PQntuples(r) > 0)
+      out = PQgetvalue(r, 0, 0);
+    else if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK)
+      out = std::string("ERROR: ") + PQresultErrorMessage(r);
     PQclear(r);
     return out;
   }
@@ -300,7 +309,9 @@ class SupervisorUnderTest {
     return a;
   }
   HttpAnswer get(const std::string& path) const { return request("GET", path); }
-  HttpAnswer post(const std::string& path, const Json& body) const { return request("POST", path, &body); }
+  HttpAnswer post(const std::string& path, const Json& body) const {
+    return request("POST", path, &body);
+  }
 
   // Ready: /readyz says so (Postgres accepts connections).
   bool waitReady(std::chrono::milliseconds timeout = 120s) {
@@ -311,7 +322,8 @@ class SupervisorUnderTest {
     return eventually(
         [&] {
           auto s = get("/api/v1/status").json();
-          return s.is_object() && s["supervisor"].value("startup_done", false) && s["running_job"].is_null();
+          return s.is_object() && s["supervisor"].value("startup_done", false) &&
+                 s["running_job"].is_null();
         },
         timeout, 200ms);
   }
@@ -330,7 +342,8 @@ class SupervisorUnderTest {
   // Starts a backup through the API and waits for it; returns the final job.
   Json backup(const std::string& type, std::chrono::milliseconds timeout = 600s) {
     auto a = post("/api/v1/backups", Json{{"type", type}});
-    if (a.status != 202) return Json{{"state", "not-started"}, {"status", a.status}, {"body", a.body}};
+    if (a.status != 202)
+      return Json{{"state", "not-started"}, {"status", a.status}, {"body", a.body}};
     return waitJob(a.json()["job"]["id"].get<std::string>(), timeout);
   }
 
@@ -351,8 +364,8 @@ class SupervisorUnderTest {
 
 // Skips the calling test with one line unless running as root (the supervisor must start as root
 // to drop to postgres, as PID 1 of a container does).
-#define PGBR_REQUIRE_ROOT()                                                    \
-  do {                                                                         \
+#define PGBR_REQUIRE_ROOT()                                                     \
+  do {                                                                          \
     if (::geteuid() != 0) GTEST_SKIP() << "integration tests must run as root"; \
   } while (0)
 

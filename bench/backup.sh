@@ -1,0 +1,207 @@
+#!/usr/bin/env bash
+# Backup benchmark: is a full backup through the supervisor's job runner as fast as pgBackRest run
+# by hand? Run by hand, as root, on an otherwise quiet machine:
+#
+#   bench/backup.sh [--binary PATH] [--scale N] [--runs N] [--target RATIO] [--keep]
+#
+# One supervisor (local repository, schedules off) in a temporary folder; a pgbench database of
+# scale N (default 50, ~750 MB); then, alternating so that drift on the machine hits every method
+# alike, N runs (default 3) of:
+#   a) a full backup through the API (POST /api/v1/backups), timed until the job has finished;
+#   b) the same `pgbackrest --type=full backup` run directly as postgres with the same config;
+#   c) `pg_dump -Fc` of the database to a file;
+#   d) `tar` of the data directory through `zstd -1` to a file: the floor for reading and
+#      compressing the same bytes.
+# Prints the medians, the ratios to b and the sizes; exits 1 when a/b is above the target
+# (default 1.03), 2 when something failed.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+readonly ROOT
+readonly PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
+binary=${PGBR_BINARY:-$ROOT/build/pgbr-supervisor}
+scale=50
+runs=3
+target=1.03
+keep=0
+
+usage() {
+  sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  exit "${1:-0}"
+}
+die() {
+  echo "bench/backup: $*" >&2
+  exit 2
+}
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --binary) binary=$2; shift 2 ;;
+    --scale) scale=$2; shift 2 ;;
+    --runs) runs=$2; shift 2 ;;
+    --target) target=$2; shift 2 ;;
+    --keep) keep=1; shift ;;
+    -h | --help) usage 0 ;;
+    *) die "unknown option '$1' (see --help)" ;;
+  esac
+done
+[ "$(id -u)" = 0 ] || die "run as root: the supervisor drops to postgres by itself"
+[ -x "$binary" ] || die "no supervisor binary at $binary; build it or pass --binary"
+for tool in curl jq zstd tar runuser pgbackrest "$PGBIN/pgbench" "$PGBIN/pg_dump"; do
+  command -v "$tool" > /dev/null || die "$tool is missing"
+done
+[[ "$scale" =~ ^[1-9][0-9]*$ ]] || die "--scale must be a positive number"
+[[ "$runs" =~ ^[1-9][0-9]*$ ]] || die "--runs must be a positive number"
+
+# A free TCP port on the loopback, chosen by the kernel.
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' 2> /dev/null ||
+    shuf -i 20000-60000 -n 1
+}
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
+median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
+mib() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1048576 }'; }
+
+work=$(mktemp -d /tmp/pgbr-bench-backup-XXXXXX)
+chmod 755 "$work"
+pg_port=$(free_port)
+api_port=$(free_port)
+readonly work pg_port api_port
+readonly token=bench-token-0123456789abcdef
+readonly state=$work/state pgdata=$work/pgdata sock=$work/run
+readonly api=http://127.0.0.1:$api_port
+sup_pid=
+cleanup() {
+  if [ -n "$sup_pid" ] && kill -0 "$sup_pid" 2> /dev/null; then
+    kill -TERM "$sup_pid"
+    wait "$sup_pid" || true
+  fi
+  if [ "$keep" = 1 ]; then echo "kept $work"; else rm -rf "$work"; fi
+}
+trap cleanup EXIT
+
+mkdir -p "$sock"
+env -i PATH="$PATH" LANG=C.UTF-8 POSTGRES_PASSWORD=bench-pw PGDATA="$pgdata" \
+  PGBR_STATE_DIR="$state" PGBR_API_LISTEN="127.0.0.1:$api_port" PGBR_API_TOKEN="$token" \
+  PGBR_INITDB_DIR="$work/initdb.d" PGBR_SCHEDULE_FULL= PGBR_SCHEDULE_DIFF= PGBR_SCHEDULE_INCR= \
+  "$binary" postgres -c "port=$pg_port" -c "unix_socket_directories=$sock" \
+  > "$work/supervisor.out" 2>&1 &
+sup_pid=$!
+
+call() { curl -sS -H "Authorization: Bearer $token" "$@"; }
+wait_for() { # seconds, then a command that succeeds when done
+  local deadline=$(($(date +%s) + $1))
+  shift
+  until "$@"; do
+    [ "$(date +%s)" -lt "$deadline" ] || return 1
+    kill -0 "$sup_pid" 2> /dev/null || die "the supervisor exited; see $work/supervisor.out"
+    sleep 0.1
+  done
+}
+startup_done() {
+  call "$api/api/v1/status" 2> /dev/null | jq -e '.supervisor.startup_done and .running_job == null' > /dev/null
+}
+job_finished() {
+  call "$api/api/v1/jobs/$1" | jq -e '.state | IN("succeeded", "failed", "cancelled")' > /dev/null
+}
+
+echo "starting the supervisor in $work"
+wait_for 300 startup_done || die "start-up did not finish; see $work/supervisor.out"
+echo "initialising pgbench at scale $scale"
+t=$(now)
+PGPASSWORD=bench-pw "$PGBIN/pgbench" -q -i -s "$scale" -h "$sock" -p "$pg_port" -U postgres postgres
+db_bytes=$(PGPASSWORD=bench-pw "$PGBIN/psql" -XAtq -h "$sock" -p "$pg_port" -U postgres postgres \
+  -c 'select pg_database_size(current_database())')
+echo "  $(elapsed "$t") s, database $(mib "$db_bytes") MiB"
+
+# The newest backup's size in the repository, from pgBackRest itself.
+repo_size() {
+  runuser -u postgres -- pgbackrest --config="$state/pgbackrest.conf" --stanza=main --output=json info |
+    jq '.[0].backup[-1].info.repository.delta'
+}
+
+run_api() {
+  local t id
+  t=$(now)
+  id=$(call -X POST -H 'Content-Type: application/json' -d '{"type":"full"}' "$api/api/v1/backups" | jq -r .job.id)
+  if [ -z "$id" ] || [ "$id" = null ]; then die "the API did not accept the backup"; fi
+  wait_for 3600 job_finished "$id" || die "job $id did not finish"
+  local dt
+  dt=$(elapsed "$t")
+  [ "$(call "$api/api/v1/jobs/$id" | jq -r .state)" = succeeded ] || die "job $id failed: $(call "$api/api/v1/jobs/$id")"
+  echo "$dt $(repo_size)"
+}
+run_direct() {
+  local t dt
+  t=$(now)
+  runuser -u postgres -- env PGPASSWORD=bench-pw pgbackrest --config="$state/pgbackrest.conf" \
+    --stanza=main --type=full backup > "$work/direct.log" 2>&1 || die "pgbackrest backup failed: $(tail -3 "$work/direct.log")"
+  dt=$(elapsed "$t")
+  echo "$dt $(repo_size)"
+}
+run_dump() {
+  local t dt
+  t=$(now)
+  PGPASSWORD=bench-pw "$PGBIN/pg_dump" -Fc -h "$sock" -p "$pg_port" -U postgres -f "$work/dump.pgc" postgres
+  dt=$(elapsed "$t")
+  echo "$dt $(stat -c %s "$work/dump.pgc")"
+  rm -f "$work/dump.pgc"
+}
+run_tar() {
+  local t dt rc=0
+  t=$(now)
+  # Files change under a running server: tar then exits 1 ("file changed as we read it"), which
+  # is fine for a floor measurement; 2 is a real failure.
+  tar -C "$work" -cf - pgdata 2> /dev/null | zstd -1 -q -T1 -o "$work/pgdata.tar.zst" || rc=$?
+  dt=$(elapsed "$t")
+  if [ ! -s "$work/pgdata.tar.zst" ] || [ "$rc" -gt 1 ]; then die "tar | zstd failed ($rc)"; fi
+  echo "$dt $(stat -c %s "$work/pgdata.tar.zst")"
+  rm -f "$work/pgdata.tar.zst"
+}
+
+declare -A times sizes
+for i in $(seq 1 "$runs"); do
+  for m in a b c d; do
+    case $m in
+      a) read -r dt size < <(run_api) ;;
+      b) read -r dt size < <(run_direct) ;;
+      c) read -r dt size < <(run_dump) ;;
+      d) read -r dt size < <(run_tar) ;;
+    esac
+    [ -n "${dt:-}" ] || die "run $m failed"
+    times[$m]+="$dt "
+    sizes[$m]=$size
+    echo "  run $i $m: $dt s, $(mib "$size") MiB"
+  done
+done
+
+declare -A med
+for m in a b c d; do med[$m]=$(tr ' ' '\n' <<< "${times[$m]}" | grep . | median); done
+label() {
+  case $1 in
+    a) echo "full backup through the API (job runner)" ;;
+    b) echo "pgbackrest --type=full backup, direct" ;;
+    c) echo "pg_dump -Fc" ;;
+    d) echo "tar \\| zstd -1 (floor)" ;;
+  esac
+}
+echo
+echo "database: pgbench scale $scale, $(mib "$db_bytes") MiB; $runs runs each, alternating;" \
+  "$(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo
+printf '| %-44s | %8s | %7s | %8s | %s |\n' method "median s" "ratio/b" "size MiB" "all runs (s)"
+printf '| %-44s | %8s | %7s | %8s | %s |\n' --- ---: ---: ---: ---
+for m in a b c d; do
+  printf '| %-44s | %8s | %7s | %8s | %s |\n' "$m) $(label $m)" "${med[$m]}" \
+    "$(ratio "${med[$m]}" "${med[b]}")" "$(mib "${sizes[$m]}")" "${times[$m]% }"
+done
+echo
+ab=$(ratio "${med[a]}" "${med[b]}")
+if awk -v r="$ab" -v t="$target" 'BEGIN { exit !(r <= t) }'; then
+  echo "a/b = $ab <= $target: target met"
+else
+  echo "a/b = $ab > $target: target missed"
+  exit 1
+fi

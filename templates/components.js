@@ -101,6 +101,11 @@ export function confirmDialog({ title, message, confirmLabel, danger = true }) {
 
 // A scrolling log. Lines are appended as text; it sticks to the bottom while the reader is
 // there, and stays put when they scroll up to read.
+//
+// Live lines are written once per animation frame, not one by one: EventSource delivers a
+// backlog (the ~1000 lines of a backup or restore) as one burst of events within a single task,
+// and measuring the scroll position after each line forced a layout of the whole log every
+// time, which froze the page for seconds and held back its polling.
 export class LogView {
   constructor({ testid, label, maxLines = 5000 }) {
     this.maxLines = maxLines;
@@ -112,29 +117,56 @@ export class LogView {
       'data-morph-skip': '',
     });
     this.empty = true;
+    this.pending = [];
+    this.frame = 0;
   }
 
   atBottom() {
     return this.el.scrollHeight - this.el.scrollTop - this.el.clientHeight < 30;
   }
 
+  // Lines still waiting for the next frame are dropped: what replaces the content wins.
+  discardPending() {
+    cancelAnimationFrame(this.frame);
+    this.frame = 0;
+    this.pending = [];
+  }
+
   placeholder(text) {
+    this.discardPending();
     clear(this.el, h('span', { class: 'log-placeholder' }, text));
     this.empty = true;
   }
 
   set(lines, emptyText = 'The log is empty.') {
+    this.discardPending();
     this.el.replaceChildren();
     this.empty = true;
     if (!lines || lines.length === 0) {
       this.placeholder(emptyText);
       return;
     }
-    this.append(lines, true);
+    this.write(lines, true);
   }
 
-  append(lines, forceScroll = false) {
+  // Queues lines for the next frame. A hidden tab gets no frames, so the queue keeps only the
+  // newest maxLines, the most the view would show anyway.
+  append(lines) {
     const list = Array.isArray(lines) ? lines : [lines];
+    if (list.length === 0) return;
+    this.pending.push(...list);
+    if (this.pending.length > this.maxLines) this.pending.splice(0, this.pending.length - this.maxLines);
+    if (!this.frame) {
+      this.frame = requestAnimationFrame(() => {
+        this.frame = 0;
+        const batch = this.pending;
+        this.pending = [];
+        this.write(batch);
+      });
+    }
+  }
+
+  write(list, forceScroll = false) {
     if (list.length === 0) return;
     const stick = forceScroll || this.atBottom();
     if (this.empty) {

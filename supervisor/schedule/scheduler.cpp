@@ -63,7 +63,10 @@ nlohmann::json toJson(const ScheduleStatus& s) {
       {"enabled", s.enabled},
       {"next_run", timeOrNull(s.next_run)},
       {"last_run", timeOrNull(s.last_run)},
-      {"last_result", toString(s.last_result)},
+      // null when nothing ran yet, as the API contract has it ("none" is only the saved form).
+      {"last_result", s.last_result == ScheduleResult::kNone
+                          ? nlohmann::json(nullptr)
+                          : nlohmann::json(toString(s.last_result))},
       {"last_success", timeOrNull(s.last_success)},
       {"last_job_id",
        s.last_job_id.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.last_job_id)},

@@ -255,7 +255,7 @@ TEST_F(SchedulerTest, StatusJson) {
     "last_job_id": "job-7", "pending": false, "overdue": false})"));
   EXPECT_EQ(all[0]["type"], "full");
   EXPECT_EQ(all[0]["last_run"], nullptr);
-  EXPECT_EQ(all[0]["last_result"], "none");
+  EXPECT_TRUE(all[0]["last_result"].is_null());
   EXPECT_EQ(all[0]["last_job_id"], nullptr);
   EXPECT_EQ(all[0]["next_run"], "2024-05-12T02:00:00Z");
 }

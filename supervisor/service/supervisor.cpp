@@ -419,7 +419,8 @@ void Supervisor::monitorThread(std::stop_token stop) {
   while (!stop.stop_requested()) {
     refreshArchiveHealth();
     const MonoTime now = clock_.monotonic();
-    if ((init_done_ && now >= next_info) || info_refresh_requested_.exchange(false)) {
+    // The repository can be read before Postgres runs: the backup list is there from the start.
+    if (now >= next_info || info_refresh_requested_.exchange(false)) {
       refreshInfo();
       next_info = now + std::chrono::duration_cast<Millis>(settings_.info_refresh);
     }

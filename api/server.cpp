@@ -76,10 +76,14 @@ ApiServer::Impl::Impl(Service& service, ApiOptions options)
   http_.set_write_timeout(options_.write_timeout);
   // httplib's default also sets SO_REUSEPORT, which lets a second process bind the same port and
   // silently take half the connections; SO_REUSEADDR alone allows a quick restart.
-  http_.set_socket_options([](socket_t sock) {
+  http_.set_socket_options([this](socket_t sock) {
     int yes = 1;
     ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    listen_socket_ = sock;  // a server's only socket created this way: the listening one
   });
+  // Every answer is a header write and a body write on a connection that then closes; with
+  // Nagle's algorithm the body waits for the client's ACK of the headers.
+  http_.set_tcp_nodelay(true);
   http_.set_default_headers({{"X-Content-Type-Options", "nosniff"},
                              {"X-Frame-Options", "DENY"},
                              {"Referrer-Policy", "no-referrer"},
@@ -279,6 +283,10 @@ std::string ApiServer::Impl::bind(const std::string& listen) {
         err != 0 ? lowerFirst(std::generic_category().message(err)) : "the address cannot be bound";
     return "cannot listen on " + listen + ": " + reason + fix;
   }
+  // httplib 0.11 listens with a backlog of 5: a burst of new connections (one per request, see
+  // the keep-alive policy) overflows it, and each refused SYN costs the client a one-second
+  // retransmit. Listening again on the bound socket raises the backlog to the system's cap.
+  if (listen_socket_ >= 0) ::listen(listen_socket_, SOMAXCONN);
   port_ = port;
   bound_ = true;
   return {};

@@ -59,6 +59,7 @@ class ApiServer::Impl {
   std::atomic<bool> loop_returned_{false};
   std::thread thread_;
   int port_ = 0;
+  int listen_socket_ = -1;  // set while binding, to raise its backlog
   bool bound_ = false;
 
  private:

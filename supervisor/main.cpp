@@ -81,6 +81,7 @@ int main(int argc, char** argv) {
   // for the loop instead of interrupting anyone.
   pgbr::blockSignals();
   pgbr::becomeSubreaper();
+  pgbr::limitMallocArenas();
 
   std::vector<std::string> args(argv + 1, argv + argc);
   Invocation inv;

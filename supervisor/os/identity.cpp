@@ -1,6 +1,7 @@
 #include "supervisor/os/identity.h"
 
 #include <grp.h>
+#include <malloc.h>
 #include <pwd.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -77,6 +78,10 @@ std::string dropPrivileges(const UserInfo& user) {
 int onlineCpus() {
   long n = ::sysconf(_SC_NPROCESSORS_ONLN);
   return n > 0 ? static_cast<int>(n) : 1;
+}
+
+void limitMallocArenas() {
+  ::mallopt(M_ARENA_MAX, 2);
 }
 
 int currentPid() {

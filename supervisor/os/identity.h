@@ -30,6 +30,9 @@ std::string dropPrivileges(const UserInfo& user);
 // The number of online CPUs (for process-max).
 int onlineCpus();
 int currentPid();
+// glibc gives each thread that allocates its own malloc arena (up to 8 per CPU), and the API's
+// worker threads would each keep one: two arenas are plenty for a mostly idle supervisor.
+void limitMallocArenas();
 // Moves to `dir` (after dropping privileges: children inherit the working directory, and
 // Postgres complains when it cannot enter the folder it was started from). Error or empty.
 std::string enterDirectory(const std::string& dir);

@@ -250,7 +250,7 @@ void Supervisor::startupSequence() {
   auto stanza_argv = backrest::stanzaCreateCommand(ctx, &error);
   if (stanza_argv && waitForIdleThenSubmit(JobKind::kStanzaCreate, JobTrigger::kStartup, {},
                                            commandExecutor(*stanza_argv, false), &job)) {
-    if (job.state != JobState::kSucceeded)
+    if (job.state != JobState::kSucceeded && !shutting_down_)
       spdlog::error("stanza-create failed: {} (backups cannot run until this is fixed; see job {})",
                     job.message, job.id);
   }
@@ -258,7 +258,7 @@ void Supervisor::startupSequence() {
   if (!shutting_down_ && check_argv &&
       waitForIdleThenSubmit(JobKind::kCheck, JobTrigger::kStartup, {},
                             commandExecutor(*check_argv, false), &job)) {
-    if (job.state != JobState::kSucceeded)
+    if (job.state != JobState::kSucceeded && !shutting_down_)
       spdlog::error("pgbackrest check failed: {} (see job {})", job.message, job.id);
   }
   refreshInfo();

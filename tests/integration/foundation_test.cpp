@@ -121,7 +121,7 @@ std::string nonLoopbackAddress() {
 }
 
 // The binary in a clean environment, as a container starts it: the test's own variables
-// (PGBR_IT_KEEP) would be refused as unknown settings.
+// (KEEP_TEST_DIRS) would be refused as unknown settings.
 CommandOutput runBinary(std::vector<std::string> args, const std::vector<std::string>& env = {}) {
   std::vector<std::string> argv{"env", "-i", "PATH=/usr/bin:/bin"};
   argv.insert(argv.end(), env.begin(), env.end());

@@ -136,7 +136,7 @@ class TempDir {
   }
   ~TempDir() {
     std::error_code ec;
-    if (!std::getenv("PGBR_IT_KEEP")) fs::remove_all(path_, ec);
+    if (!std::getenv("KEEP_TEST_DIRS")) fs::remove_all(path_, ec);
   }
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;

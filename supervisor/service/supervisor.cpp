@@ -128,6 +128,10 @@ SpawnSpec Supervisor::postmasterSpec() const {
   return pgbr::postmasterSpec(settings_, currentEnvironment());
 }
 
+backrest::CommandContext Supervisor::backrestContext() const {
+  return {settings_.pgbackrest_bin, settings_.pgbackrest_config, settings_.stanza, {}};
+}
+
 SpawnSpec Supervisor::pgbackrestSpec(std::vector<std::string> argv) const {
   SpawnSpec spec;
   spec.argv = std::move(argv);
@@ -243,8 +247,7 @@ bool Supervisor::waitForIdleThenSubmit(JobKind kind, JobTrigger trigger, nlohman
 }
 
 void Supervisor::startupSequence() {
-  const backrest::CommandContext ctx{
-      settings_.pgbackrest_bin, settings_.pgbackrest_config, settings_.stanza, {}};
+  const backrest::CommandContext ctx = backrestContext();
   std::string error;
   Job job;
   auto stanza_argv = backrest::stanzaCreateCommand(ctx, &error);
@@ -434,8 +437,7 @@ void Supervisor::monitorThread(std::stop_token stop) {
 
 bool Supervisor::refreshInfo() {
   std::lock_guard refresh(info_refresh_mutex_);  // one pgbackrest info at a time, whoever asks
-  const backrest::CommandContext ctx{
-      settings_.pgbackrest_bin, settings_.pgbackrest_config, settings_.stanza, {}};
+  const backrest::CommandContext ctx = backrestContext();
   std::string error;
   auto argv = backrest::infoCommand(ctx, &error);
   if (!argv) return false;
@@ -664,8 +666,7 @@ Outcome<Job> Supervisor::startBackup(const BackupRequest& request) {
   options.type = request.type;
   options.annotations = request.annotation;
   std::string error;
-  const backrest::CommandContext ctx{
-      settings_.pgbackrest_bin, settings_.pgbackrest_config, settings_.stanza, {}};
+  const backrest::CommandContext ctx = backrestContext();
   auto argv = backrest::backupCommand(ctx, options, &error);
   if (!argv) return Error{ErrorCode::kBadRequest, error};
   if (restore_running_) return Error{ErrorCode::kConflict, "a restore is running"};
@@ -680,8 +681,7 @@ Outcome<Job> Supervisor::startBackup(const BackupRequest& request) {
 
 Outcome<Job> Supervisor::startStanzaCreate(JobTrigger trigger) {
   std::string error;
-  const backrest::CommandContext ctx{
-      settings_.pgbackrest_bin, settings_.pgbackrest_config, settings_.stanza, {}};
+  const backrest::CommandContext ctx = backrestContext();
   auto argv = backrest::stanzaCreateCommand(ctx, &error);
   if (!argv) return Error{ErrorCode::kBadRequest, error};
   return submit(JobKind::kStanzaCreate, trigger, {}, commandExecutor(*argv, false));
@@ -962,8 +962,7 @@ Outcome<Job> Supervisor::startRestore(const RestoreRequest& request) {
   options.target_action = request.target_action.empty() ? "promote" : request.target_action;
   options.db_include = request.db_include;
   std::string error;
-  const backrest::CommandContext ctx{
-      settings_.pgbackrest_bin, settings_.pgbackrest_config, settings_.stanza, {}};
+  const backrest::CommandContext ctx = backrestContext();
   auto argv = backrest::restoreCommand(ctx, options, &error);
   if (!argv) return Error{ErrorCode::kBadRequest, error};
   ErrorCode code;

@@ -13,6 +13,7 @@
 #include <optional>
 #include <thread>
 
+#include "supervisor/backrest/command.h"
 #include "supervisor/backrest/info.h"
 #include "supervisor/common/clock.h"
 #include "supervisor/config/settings.h"
@@ -98,6 +99,7 @@ class Supervisor final : public Service {
   std::optional<WallTime> recoverableTo();
   void saveScheduleState();
 
+  backrest::CommandContext backrestContext() const;
   SpawnSpec pgbackrestSpec(std::vector<std::string> argv) const;
   SpawnSpec postmasterSpec() const;
   ConnParams connParams() const;

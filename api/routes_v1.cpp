@@ -139,12 +139,8 @@ void ApiServer::Impl::registerV1() {
   add("GET", "/api/v1/logs/{name}", false,
       [this](const httplib::Request& req, httplib::Response& res) {
         const std::string name = req.matches[1].str();
-        LogSink* sink = service_.log(name);
-        if (sink == nullptr) {
-          api::sendError(
-              res, api::notFound("no log named \"" + name + "\"; GET /api/v1/logs lists them"));
-          return;
-        }
+        LogSink* sink = findLog(name, res);
+        if (sink == nullptr) return;
         const Outcome<bool> follow = api::parseFlag("follow", queryParam(req, "follow"));
         if (sendIfError(res, follow)) return;
         if (std::get<bool>(follow)) {
@@ -167,12 +163,8 @@ void ApiServer::Impl::registerV1() {
   add("DELETE", "/api/v1/logs/{name}", false,
       [this](const httplib::Request& req, httplib::Response& res) {
         const std::string name = req.matches[1].str();
-        LogSink* sink = service_.log(name);
-        if (sink == nullptr) {
-          api::sendError(
-              res, api::notFound("no log named \"" + name + "\"; GET /api/v1/logs lists them"));
-          return;
-        }
+        LogSink* sink = findLog(name, res);
+        if (sink == nullptr) return;
         sink->clear();
         sendJson(res, 200, {{"cleared", true}, {"name", name}});
       });
@@ -184,6 +176,14 @@ void ApiServer::Impl::registerV1() {
   add("GET", "/api/v1/config", false, [this](const httplib::Request&, httplib::Response& res) {
     sendJson(res, 200, service_.config());
   });
+}
+
+LogSink* ApiServer::Impl::findLog(const std::string& name, httplib::Response& res) {
+  LogSink* sink = service_.log(name);
+  if (sink == nullptr)
+    api::sendError(res,
+                   api::notFound("no log named \"" + name + "\"; GET /api/v1/logs lists them"));
+  return sink;
 }
 
 }  // namespace pgbr

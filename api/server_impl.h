@@ -38,6 +38,8 @@ class ApiServer::Impl {
   // SSE follows (streams.cpp). `after` is the last seq the client has.
   void followJobLog(const httplib::Request& req, httplib::Response& res, const std::string& id,
                     uint64_t after);
+  // The process log by name, or nullptr after answering 404.
+  LogSink* findLog(const std::string& name, httplib::Response& res);
   void followLog(const httplib::Request& req, httplib::Response& res, LogSink& sink,
                  uint64_t after);
 

@@ -261,6 +261,31 @@ const KIND_WORDS = {
 };
 
 // "Full backup", "Restore (time)", "Check".
+// The "Cancel job" button of a running job (overview and job page). A restore asks first.
+export function cancelJobButton(app, job, testid) {
+  return h(
+    'button',
+    {
+      type: 'button',
+      class: 'btn btn-danger-quiet',
+      testid,
+      onClick: async () => {
+        if (job.kind === 'restore') {
+          const sure = await confirmDialog({
+            title: 'Cancel the restore?',
+            message: 'Postgres stays stopped with a partly restored data directory until you restore again.',
+            confirmLabel: 'Cancel the restore',
+          });
+          if (!sure) return;
+        }
+        app.cancelJob(job);
+      },
+    },
+    icon('stop'),
+    'Cancel job',
+  );
+}
+
 export function jobTitle(job) {
   const type = job?.params?.type;
   if (job?.kind === 'backup' && type) return `${TYPE_WORDS[type] ?? type} backup`;

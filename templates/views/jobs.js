@@ -2,7 +2,7 @@
 // first, and the log of the one selected (#/jobs/<id>), followed live while it runs.
 
 import { h, morph, icon } from '../dom.js';
-import { jobBadge, progressBar, keyValues, LogView, followJobLog, jobTitle, confirmDialog, scrollTable } from '../components.js';
+import { jobBadge, progressBar, keyValues, LogView, followJobLog, jobTitle, cancelJobButton, scrollTable } from '../components.js';
 import { DASH, duration, localTime, parseTime, relative, shortTime } from '../format.js';
 
 const ACTIVE = new Set(['queued', 'running']);
@@ -77,27 +77,7 @@ function jobSummary(app, job) {
       ? h(
           'div',
           { class: 'actions' },
-          h(
-            'button',
-            {
-              type: 'button',
-              class: 'btn btn-danger-quiet',
-              testid: 'job-cancel',
-              onClick: async () => {
-                if (job.kind === 'restore') {
-                  const sure = await confirmDialog({
-                    title: 'Cancel the restore?',
-                    message: 'Postgres stays stopped with a partly restored data directory until you restore again.',
-                    confirmLabel: 'Cancel the restore',
-                  });
-                  if (!sure) return;
-                }
-                app.cancelJob(job);
-              },
-            },
-            icon('stop'),
-            'Cancel job',
-          ),
+          cancelJobButton(app, job, 'job-cancel'),
         )
       : null,
   ];

@@ -6,7 +6,7 @@
 
 import { h, morph, icon } from '../dom.js';
 import {
-  badge, processBadge, jobBadge, progressBar, keyValues, backupButtons, jobTitle, confirmDialog, scrollTable,
+  badge, processBadge, jobBadge, progressBar, keyValues, backupButtons, jobTitle, cancelJobButton, scrollTable,
 } from '../components.js';
 import { typeMark, TYPE_WORDS } from '../charts.js';
 import { DASH, duration, ago, relative, localTime, plural, shortTime } from '../format.js';
@@ -175,27 +175,7 @@ function runningJobCard(app, job) {
       'div',
       { class: 'actions' },
       h('a', { class: 'btn', href: `#/jobs/${encodeURIComponent(job.id)}`, testid: 'running-job-log' }, 'Open its live log'),
-      h(
-        'button',
-        {
-          type: 'button',
-          class: 'btn btn-danger-quiet',
-          testid: 'running-job-cancel',
-          onClick: async () => {
-            if (job.kind === 'restore') {
-              const sure = await confirmDialog({
-                title: 'Cancel the restore?',
-                message: 'Postgres stays stopped with a partly restored data directory until you restore again.',
-                confirmLabel: 'Cancel the restore',
-              });
-              if (!sure) return;
-            }
-            app.cancelJob(job);
-          },
-        },
-        icon('stop'),
-        'Cancel job',
-      ),
+      cancelJobButton(app, job, 'running-job-cancel'),
     ),
   );
 }

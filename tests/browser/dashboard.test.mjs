@@ -527,13 +527,25 @@ scenario('6. point-in-time restore through the form brings the rows back as they
     'delete from pitr_check where id = 5',
     "insert into pitr_check values (6, 'after')",
   ]);
-  const { out: segment } = psql('select pg_walfile_name(pg_switch_wal())');
+  // Close the segment holding the changes. The window's end is the archive time in whole
+  // seconds, and archive_timeout may already have switched (and archived) that segment within
+  // the target second, leaving an empty one behind that no switch will close; so while the
+  // window has not passed the target, write a row elsewhere and switch again.
+  psql('create table if not exists pitr_nudge (at timestamptz not null default now())');
+  const nudge = () => psql(['insert into pitr_nudge default values', 'select pg_walfile_name(pg_switch_wal())']).out;
+  let segment = nudge();
+  let nudged = Date.now();
   let seen = null;
-  const archived = await eventually(`segment ${segment} to be archived and the window to reach the target`, async () => {
+  const archived = await eventually(`segment ${segment} to be archived and the window to pass the target`, async () => {
     const s = await status();
-    seen = { archive: s.archive, recoverable: s.repository?.recoverable };
+    seen = { segment, archive: s.archive, recoverable: s.repository?.recoverable };
     const to = Date.parse(s.repository?.recoverable?.to ?? '');
-    return s.archive.last_archived_wal >= segment && s.archive.waiting === 0 && to > target ? s : null;
+    if (s.archive.last_archived_wal >= segment && s.archive.waiting === 0 && to > target) return s;
+    if (Date.now() - nudged > 3000) {
+      segment = nudge();
+      nudged = Date.now();
+    }
+    return null;
   }, { timeout: 60000, step: 500 }).catch((err) => {
     throw new Error(`${err.message}; last status: ${JSON.stringify(seen)}`);
   });

@@ -1,6 +1,17 @@
 #include "api/server.h"
 
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <cerrno>
+#include <charconv>
+#include <chrono>
+#include <filesystem>
 #include <stdexcept>
 #include <system_error>
 
@@ -10,6 +21,7 @@
 #include "api/input.h"
 #include "api/openapi.h"
 #include "api/server_impl.h"
+#include "api/worker_pool.h"
 #include "supervisor/config/listen_address.h"
 #include "templates/embedded_assets.h"
 
@@ -46,6 +58,77 @@ std::string lowerFirst(std::string text) {
   return text;
 }
 
+int localPort(const sockaddr_storage& address) {
+  if (address.ss_family == AF_INET) {
+    return ntohs(reinterpret_cast<const sockaddr_in&>(address).sin_port);
+  }
+  if (address.ss_family == AF_INET6) {
+    return ntohs(reinterpret_cast<const sockaddr_in6&>(address).sin6_port);
+  }
+  return -1;
+}
+
+// The accepted socket whose peer is addr:port and whose local port is local_port, or -1.
+// httplib hands handlers the request, not its socket; the address pair names the connection
+// uniquely, and the calling worker holds that connection open, so the descriptor found cannot
+// be closed and reused meanwhile.
+int findConnection(const std::string& addr, int port, int local_port) {
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd", ec)) {
+    int fd = -1;
+    const std::string name = entry.path().filename();
+    if (std::from_chars(name.data(), name.data() + name.size(), fd).ec != std::errc{}) continue;
+    sockaddr_storage local{};
+    socklen_t local_len = sizeof local;
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &local_len) != 0) continue;
+    if (localPort(local) != local_port) continue;
+    sockaddr_storage peer{};
+    socklen_t peer_len = sizeof peer;
+    if (::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &peer_len) != 0) continue;
+    char host[NI_MAXHOST];
+    char serv[NI_MAXSERV];
+    if (::getnameinfo(reinterpret_cast<sockaddr*>(&peer), peer_len, host, sizeof host, serv,
+                      sizeof serv, NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
+      continue;
+    }
+    if (addr == host && std::to_string(port) == serv) return fd;
+  }
+  return -1;
+}
+
+// Ends a connection whose answer has been written, without httplib reading from it again: the
+// answer is followed by the end of the stream, what the client still sends is read and dropped
+// until it closes (closing with unread bytes would reset the connection, and a reset can destroy
+// the answer before the client reads it), then /dev/null takes the descriptor's place, so
+// httplib's next read sees the end and closes it.
+void endConnection(int fd) {
+  ::shutdown(fd, SHUT_WR);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  size_t dropped = 0;
+  char buffer[16 * 1024];
+  while (dropped < 4 * 1024 * 1024) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) break;
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
+    const ssize_t n = ::recv(fd, buffer, sizeof buffer, MSG_DONTWAIT);
+    if (n <= 0) break;
+    dropped += static_cast<size_t>(n);
+  }
+  const int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (null_fd >= 0) {
+    ::dup2(null_fd, fd);
+    ::close(null_fd);
+  } else {
+    ::shutdown(fd, SHUT_RDWR);
+  }
+}
+
+// Set by refuseEarly on the worker answering the request, read by the logger on the same worker
+// once the answer is written.
+thread_local bool end_after_answer = false;
+
 }  // namespace
 
 std::optional<std::string_view> queryParam(const httplib::Request& req, const std::string& name) {
@@ -66,12 +149,14 @@ ApiServer::Impl::Impl(Service& service, ApiOptions options)
             options_.clock != nullptr ? *options_.clock : system_clock_) {
   if (options_.threads == 0) throw std::invalid_argument("the api needs at least one thread");
 
-  const size_t threads = options_.threads;
-  http_.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  const api::WorkerPoolOptions pool{options_.threads,
+                                    std::min(options_.idle_threads, options_.threads)};
+  http_.new_task_queue = [pool] { return new api::WorkerPool(pool); };
   http_.set_payload_max_length(options_.max_body);
-  // One request per connection: no worker waits on an idle keep-alive connection, and the unread
-  // body of a refused request is dropped with its connection instead of parsed as a request.
-  http_.set_keep_alive_max_count(1);
+  // Keep-alive: a client polling the status reuses its connection (a new one per request costs
+  // more than the answer). A request refused before its body was read closes its connection
+  // (see refuseEarly), so the body is never parsed as the next request.
+  http_.set_keep_alive_max_count(std::max<size_t>(options_.keep_alive_requests, 1));
   http_.set_read_timeout(options_.read_timeout);
   http_.set_write_timeout(options_.write_timeout);
   // httplib's default also sets SO_REUSEPORT, which lets a second process bind the same port and
@@ -84,6 +169,18 @@ ApiServer::Impl::Impl(Service& service, ApiOptions options)
   // Every answer is a header write and a body write on a connection that then closes; with
   // Nagle's algorithm the body waits for the client's ACK of the headers.
   http_.set_tcp_nodelay(true);
+  // httplib 0.11 decides whether a connection stays open before any hook runs; its logger runs
+  // after the answer is written, which is where a connection refused early is ended.
+  http_.set_logger([this](const httplib::Request& req, const httplib::Response&) {
+    if (!end_after_answer) return;
+    end_after_answer = false;
+    if (const int fd = findConnection(req.remote_addr, req.remote_port, port_); fd >= 0) {
+      endConnection(fd);
+    } else {
+      spdlog::warn("api: could not find the connection of {}:{} to end it", req.remote_addr,
+                   req.remote_port);
+    }
+  });
   http_.set_default_headers({{"X-Content-Type-Options", "nosniff"},
                              {"X-Frame-Options", "DENY"},
                              {"Referrer-Policy", "no-referrer"},
@@ -157,36 +254,45 @@ void ApiServer::Impl::dispatch(const ApiRoute& route, const Handler& handler,
   logRequest(req, res.status == -1 ? 200 : res.status, started);
 }
 
+httplib::Server::HandlerResponse ApiServer::Impl::refuseEarly(const httplib::Request& req,
+                                                              httplib::Response& res,
+                                                              const Error& error) const {
+  api::sendError(res, error);
+  // Refused before httplib read the body: on a kept-alive connection the unread body would be
+  // parsed as the next request (a body can carry a whole request), so the connection ends after
+  // this answer.
+  res.set_header("Connection", "close");
+  end_after_answer = true;  // the logger set in the constructor ends the connection
+  logRequest(req, res.status, system_clock_.monotonic());
+  return httplib::Server::HandlerResponse::Handled;
+}
+
 httplib::Server::HandlerResponse ApiServer::Impl::preRouting(const httplib::Request& req,
                                                              httplib::Response& res) {
   // httplib refuses one header line over 8 KiB but not many lines; cap the total as well.
   size_t header_bytes = 0;
   for (const auto& [name, value] : req.headers) header_bytes += name.size() + value.size() + 4;
   if (header_bytes > options_.max_header_bytes) {
-    api::sendError(
-        res, Error{ErrorCode::kHeadersTooLarge, "the request headers are larger than " +
-                                                    std::to_string(options_.max_header_bytes) +
-                                                    " bytes; send fewer or shorter headers"});
-    logRequest(req, res.status, system_clock_.monotonic());
-    return httplib::Server::HandlerResponse::Handled;
+    return refuseEarly(
+        req, res,
+        Error{ErrorCode::kHeadersTooLarge, "the request headers are larger than " +
+                                               std::to_string(options_.max_header_bytes) +
+                                               " bytes; send fewer or shorter headers"});
   }
   // Routes are matched with std::regex, whose libstdc++ matcher recurses once per character: a
   // long path could exhaust a worker's stack (httplib only caps the whole URI at 8 KiB).
   if (req.path.size() > kMaxPathBytes) {
-    api::sendError(
-        res, Error{ErrorCode::kUriTooLong,
-                   "the request path is longer than " + std::to_string(kMaxPathBytes) + " bytes"});
-    logRequest(req, res.status, system_clock_.monotonic());
-    return httplib::Server::HandlerResponse::Handled;
+    return refuseEarly(req, res,
+                       Error{ErrorCode::kUriTooLong, "the request path is longer than " +
+                                                         std::to_string(kMaxPathBytes) + " bytes"});
   }
   // httplib does not cap a chunked body, so it could grow without bound in memory; the API's
   // bodies are small JSON that every client sends with a length.
   if (req.has_header("Transfer-Encoding")) {
-    api::sendError(res, Error{ErrorCode::kLengthRequired,
-                              "chunked request bodies are not accepted; send the body with a "
-                              "Content-Length header"});
-    logRequest(req, res.status, system_clock_.monotonic());
-    return httplib::Server::HandlerResponse::Handled;
+    return refuseEarly(req, res,
+                       Error{ErrorCode::kLengthRequired,
+                             "chunked request bodies are not accepted; send the body with a "
+                             "Content-Length header"});
   }
   // A request with neither Content-Length nor Transfer-Encoding has no body (RFC 9112 6.3);
   // `curl -X POST` sends exactly that for the bodiless actions (process restart, job cancel).

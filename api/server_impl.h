@@ -67,6 +67,9 @@ class ApiServer::Impl {
  private:
   void dispatch(const ApiRoute& route, const Handler& handler, const httplib::Request& req,
                 httplib::Response& res);
+  // Answers `error` before the body is read, and closes the connection after the answer.
+  httplib::Server::HandlerResponse refuseEarly(const httplib::Request& req, httplib::Response& res,
+                                               const Error& error) const;
   httplib::Server::HandlerResponse preRouting(const httplib::Request& req, httplib::Response& res);
   httplib::Server::HandlerResponse answerUnrouted(const httplib::Request& req,
                                                   httplib::Response& res);

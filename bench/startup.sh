@@ -17,7 +17,7 @@ bin=${1:-$here/../build/pgbr-supervisor}
 runs=${N:-5}
 pg_bin=${PG_BIN:-/usr/lib/postgresql/15/bin}
 ratio_target=1.10
-rss_target_kb=$((15 * 1024))
+rss_target_kb=14648  # 15 MB read strictly: 15,000,000 bytes
 
 die() { echo "startup.sh: $*" >&2; exit 2; }
 [[ $(id -u) -eq 0 ]] || die "run as root (the supervisor starts as root and drops to postgres)"

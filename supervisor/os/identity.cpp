@@ -84,6 +84,10 @@ void limitMallocArenas() {
   ::mallopt(M_ARENA_MAX, 2);
 }
 
+void releaseFreeMemory() {
+  ::malloc_trim(0);
+}
+
 int currentPid() {
   return static_cast<int>(::getpid());
 }

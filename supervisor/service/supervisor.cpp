@@ -427,6 +427,7 @@ void Supervisor::monitorThread(std::stop_token stop) {
       refreshInfo();
       next_info = now + std::chrono::duration_cast<Millis>(settings_.info_refresh);
     }
+    releaseFreeMemory();
     // Sleep in small steps so a stop request is honoured promptly.
     for (int i = 0; i < kMonitorInterval.count() / 100 && !stop.stop_requested(); ++i) {
       if (info_refresh_requested_) break;

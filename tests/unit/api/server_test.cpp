@@ -1,4 +1,11 @@
 // Every /api/v1 route's status and JSON shape, error mapping, request limits, listening errors.
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <regex>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -18,6 +25,62 @@ class ServerTest : public ApiTest {
     startServer();
   }
 };
+
+// A client on a bare socket, for what httplib's client never sends: a body after a delay, a
+// second request on a connection, a request hidden in a body.
+class RawConnection {
+ public:
+  explicit RawConnection(int port) : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(static_cast<uint16_t>(port));
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+  }
+  ~RawConnection() { ::close(fd_); }
+  RawConnection(const RawConnection&) = delete;
+  RawConnection& operator=(const RawConnection&) = delete;
+
+  bool connected() const { return connected_; }
+  void send(const std::string& bytes) {
+    ASSERT_EQ(::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL),
+              static_cast<ssize_t>(bytes.size()));
+  }
+  // Reads until `done(text so far)` holds, the server closes (closed() turns true) or the
+  // timeout passes; returns everything read.
+  std::string readUntil(const std::function<bool(const std::string&)>& done,
+                        std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!closed_ && !done(text_)) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) break;
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
+      char buffer[4096];
+      const ssize_t n = ::recv(fd_, buffer, sizeof buffer, 0);
+      if (n <= 0) {
+        closed_ = true;
+        break;
+      }
+      text_.append(buffer, static_cast<size_t>(n));
+    }
+    return text_;
+  }
+  bool closed() const { return closed_; }
+
+ private:
+  int fd_;
+  bool connected_ = false;
+  bool closed_ = false;
+  std::string text_;
+};
+
+size_t answersIn(const std::string& text) {
+  static const std::regex status_line("HTTP/1\\.1 [0-9]{3} ");
+  return static_cast<size_t>(std::distance(
+      std::sregex_iterator(text.begin(), text.end(), status_line), std::sregex_iterator()));
+}
 
 void expectError(const httplib::Result& r, int status, const std::string& code) {
   ASSERT_TRUE(r) << "no answer";
@@ -327,6 +390,54 @@ TEST_F(ServerTest, LongPathsAreRefusedBeforeRouting) {
   r = get("/healthz", {});
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200);
+}
+
+TEST_F(ServerTest, AConnectionServesOneRequestAfterAnother) {
+  RawConnection connection(server_->port());
+  ASSERT_TRUE(connection.connected());
+  const std::string request = "GET /healthz HTTP/1.1\r\nHost: test\r\n\r\n";
+  for (size_t n = 1; n <= 3; ++n) {
+    connection.send(request);
+    const std::string text = connection.readUntil(
+        [n](const std::string& t) { return answersIn(t) == n && t.ends_with("}"); },
+        std::chrono::seconds(5));
+    EXPECT_EQ(answersIn(text), n) << text;
+    EXPECT_FALSE(connection.closed()) << "answer " << n;
+  }
+}
+
+TEST_F(ServerTest, ABodyLeftUnreadByARefusalIsNeverTakenForTheNextRequest) {
+  // A refusal before the body is read must end the connection: kept open, the body (here an
+  // authorised status request) would be read as the connection's next request.
+  const std::string hidden = std::string("GET /api/v1/status HTTP/1.1\r\nHost: test\r\n") +
+                             "Authorization: Bearer " + kToken + "\r\n\r\n";
+  std::string many_headers;
+  for (int i = 0; i < 40; ++i)
+    many_headers += "X-Pad-" + std::to_string(i) + ": " + std::string(1000, 'b') + "\r\n";
+  const std::vector<std::pair<std::string, std::string>> heads{
+      {"414", "POST /api/v1/backups/" + std::string(2000, 'A') + " HTTP/1.1\r\nHost: test\r\n" +
+                  "Content-Length: " + std::to_string(hidden.size()) + "\r\n\r\n"},
+      {"431", "POST /api/v1/backups HTTP/1.1\r\nHost: test\r\n" + many_headers +
+                  "Content-Length: " + std::to_string(hidden.size()) + "\r\n\r\n"},
+      {"411", "POST /api/v1/backups HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n"},
+  };
+  for (const auto& [status, head] : heads) {
+    SCOPED_TRACE(status);
+    RawConnection connection(server_->port());
+    ASSERT_TRUE(connection.connected());
+    connection.send(head);
+    const std::string answer = connection.readUntil(
+        [](const std::string& t) { return t.ends_with("}"); }, std::chrono::seconds(5));
+    EXPECT_THAT(answer, StartsWith("HTTP/1.1 " + status));
+    EXPECT_THAT(answer, HasSubstr("Connection: close"));
+    connection.send(hidden);
+    const std::string text =
+        connection.readUntil([](const std::string&) { return false; }, std::chrono::seconds(5));
+    EXPECT_TRUE(connection.closed()) << "the connection stayed open";
+    EXPECT_EQ(answersIn(text), 1u) << text;
+  }
+  EXPECT_EQ(service_.calls("status"), 0);
+  EXPECT_EQ(service_.jobStarts(), 0);
 }
 
 TEST_F(ServerTest, BadJsonBodiesAre400NamingTheProblem) {

@@ -128,11 +128,10 @@ void ApiServer::Impl::registerSeed() {
 
   add("GET", "/pgBackRest/info", false,
       [this](const httplib::Request& req, httplib::Response& res) {
-        const json backups = service_.backups();
         if (wantsHtml(req)) {
-          sendHtml(res, 200, api::seedPage("Success", api::infoSummary(backups)));
+          sendHtml(res, 200, api::seedPage("Success", api::infoSummary(service_.backups())));
         } else {
-          sendJson(res, 200, backups);
+          sendCachedJson(res, backups_answer_, [this] { return service_.backups(); });
         }
       });
 

@@ -39,11 +39,11 @@ void sendJob(httplib::Response& res, int status, const Job& job) {
 
 void ApiServer::Impl::registerV1() {
   add("GET", "/api/v1/status", false, [this](const httplib::Request&, httplib::Response& res) {
-    sendJson(res, 200, service_.status());
+    sendCachedJson(res, status_answer_, [this] { return service_.status(); });
   });
 
   add("GET", "/api/v1/backups", false, [this](const httplib::Request&, httplib::Response& res) {
-    sendJson(res, 200, service_.backups());
+    sendCachedJson(res, backups_answer_, [this] { return service_.backups(); });
   });
 
   add("POST", "/api/v1/backups", false,

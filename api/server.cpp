@@ -142,6 +142,17 @@ void sendJson(httplib::Response& res, int status, const json& body) {
   res.set_content(api::jsonText(body), "application/json");
 }
 
+void ApiServer::Impl::sendCachedJson(httplib::Response& res, api::AnswerCache& cache,
+                                     const std::function<json()>& build) {
+  const Clock& clock = options_.clock != nullptr ? *options_.clock : system_clock_;
+  const int64_t second =
+      std::chrono::duration_cast<Seconds>(clock.wall().time_since_epoch()).count();
+  const std::shared_ptr<const std::string> text =
+      cache.get(service_.revision(), second, [&] { return api::jsonText(build()); });
+  res.status = 200;
+  res.set_content(*text, "application/json");
+}
+
 ApiServer::Impl::Impl(Service& service, ApiOptions options)
     : service_(service),
       options_(std::move(options)),

@@ -12,6 +12,7 @@
 
 #include <httplib.h>
 
+#include "api/answer_cache.h"
 #include "api/auth.h"
 #include "api/server.h"
 
@@ -50,10 +51,17 @@ class ApiServer::Impl {
   void logRequest(const httplib::Request& req, int status, MonoTime started,
                   std::string_view note = {}) const;
 
+  // Answers 200 with `build()` as JSON text, reused from `cache` while the service's revision
+  // and the clock's second are unchanged.
+  void sendCachedJson(httplib::Response& res, api::AnswerCache& cache,
+                      const std::function<nlohmann::json()>& build);
+
   Service& service_;
   ApiOptions options_;
   SystemClock system_clock_;  // request durations
   api::Authenticator auth_;
+  api::AnswerCache status_answer_;   // GET /api/v1/status
+  api::AnswerCache backups_answer_;  // GET /api/v1/backups and the seed's /pgBackRest/info
   httplib::Server http_;
   std::vector<ApiRoute> routes_;
   std::vector<std::regex> route_patterns_;  // parallel to routes_, for 405 answers

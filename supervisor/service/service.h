@@ -55,6 +55,12 @@ class Service {
 
   virtual ReadyState ready() = 0;
   virtual nlohmann::json status() = 0;
+  // Moves on whenever an event changes what status(), backups() or backup() answer: a job
+  // submitted or finished, a process state change, a repository or archive refresh, a restore
+  // beginning or ending, start-up done, shutdown begun. What moves with the clock alone (ages,
+  // uptimes, a running job's progress) does not move it: an answer built at the same revision
+  // within the same second of the wall clock is still the answer.
+  virtual uint64_t revision() const = 0;
   virtual std::string stanza() const = 0;
 
   virtual nlohmann::json backups() = 0;

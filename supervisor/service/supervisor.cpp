@@ -85,7 +85,8 @@ Supervisor::Supervisor(Settings settings, const Clock& clock,
   options.backoff_max = std::chrono::duration_cast<Millis>(settings_.backoff_max);
   postgres_ = std::make_unique<SupervisedProcess>(options, children_, clock_, *postgres_log_);
   postgres_->setTransitionHook(
-      [](const std::string& name, ProcessState from, ProcessState to, const std::string& why) {
+      [this](const std::string& name, ProcessState from, ProcessState to, const std::string& why) {
+        ++revision_;
         auto level = to == ProcessState::kFatal || to == ProcessState::kExited ||
                              to == ProcessState::kBackoff
                          ? spdlog::level::warn
@@ -96,7 +97,10 @@ Supervisor::Supervisor(Settings settings, const Clock& clock,
   job_store_ = std::make_unique<JobStore>(fs::path(settings_.state_dir) / "jobs",
                                           static_cast<size_t>(settings_.job_history));
   jobs_ = std::make_unique<JobRunner>(*job_store_, clock_, log_options);
-  jobs_->setFinishedHook([this](const Job& job) { onJobFinished(job); });
+  jobs_->setFinishedHook([this](const Job& job) {
+    ++revision_;
+    onJobFinished(job);
+  });
   scheduler_ = std::make_unique<Scheduler>(cronOrNone(settings_.schedule_full),
                                            cronOrNone(settings_.schedule_diff),
                                            cronOrNone(settings_.schedule_incr), tz_);
@@ -285,6 +289,7 @@ void Supervisor::startupSequence() {
                             commandExecutor(*argv, true), &job);
   }
   startup_done_ = true;
+  ++revision_;
 }
 
 // ---------------------------------------------------------------------------------- the loop
@@ -298,6 +303,7 @@ void Supervisor::beginShutdown(StopMode mode, int sig) {
     spdlog::info("received SIG{}: {} shutdown", signalName(sig),
                  mode == StopMode::kFast ? "fast" : "immediate");
   shutting_down_ = true;
+  ++revision_;
   exit_signal_ = sig;
   cancel_init_ = true;
   if (auto running = jobs_->running()) jobs_->cancel(running->id);
@@ -356,6 +362,7 @@ int Supervisor::run() {
       spdlog::error("{}", init_error_);
       exit_code = 1;
       shutting_down_ = true;
+      ++revision_;
       break;
     }
     const ProcessState state = postgres_->state();
@@ -371,6 +378,7 @@ int Supervisor::run() {
       exit_code = snap.last_exit_code.value_or(1);
       if (exit_code == 0) exit_code = 1;
       shutting_down_ = true;
+      ++revision_;
       break;
     }
     if (shutting_down_) {
@@ -458,6 +466,7 @@ bool Supervisor::refreshInfo() {
                            : result.spawn_error;
   std::lock_guard lock(info_mutex_);
   info_refreshed_at_ = clock_.wall();
+  ++revision_;  // under the lock: a reader of the new revision waits for the new figures
   if (model) {
     info_ = std::move(model);
     info_error_.clear();
@@ -505,6 +514,7 @@ void Supervisor::refreshArchiveHealth() {
   // Keep the last known Postgres figures while it is down: they are still the truth about the past.
   if (!health.pg.ok && archive_.pg.ok) health.pg.archiver = archive_.pg.archiver;
   archive_ = std::move(health);
+  ++revision_;
 }
 
 std::optional<WallTime> Supervisor::recoverableTo() {
@@ -659,6 +669,7 @@ Outcome<Job> Supervisor::submit(JobKind kind, JobTrigger trigger, nlohmann::json
                      std::string(toString(busy->running.kind)) + "); try again when it finished",
                  busy->running.id};
   }
+  ++revision_;
   return std::get<Job>(submitted);
 }
 
@@ -981,7 +992,10 @@ Outcome<Job> Supervisor::startRestore(const RestoreRequest& request) {
   restore_running_ = true;
   auto outcome =
       submit(JobKind::kRestore, JobTrigger::kApi, params, restoreExecutor(*argv, request));
-  if (std::holds_alternative<Error>(outcome)) restore_running_ = false;
+  if (std::holds_alternative<Error>(outcome)) {
+    restore_running_ = false;
+    ++revision_;
+  }
   return outcome;
 }
 
@@ -989,8 +1003,12 @@ JobExecutor Supervisor::restoreExecutor(std::vector<std::string> argv, RestoreRe
   return [this, argv = std::move(argv), request](JobContext& ctx) {
     struct Done {
       std::atomic<bool>& flag;
-      ~Done() { flag = false; }
-    } done{restore_running_};
+      std::atomic<uint64_t>& revision;
+      ~Done() {
+        flag = false;
+        ++revision;
+      }
+    } done{restore_running_, revision_};
     JobOutcome outcome;
     auto say = [&](const std::string& line) {
       ctx.log().appendLine(line);

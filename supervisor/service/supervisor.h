@@ -44,6 +44,7 @@ class Supervisor final : public Service {
   // Service
   ReadyState ready() override;
   nlohmann::json status() override;
+  uint64_t revision() const override { return revision_.load(); }
   std::string stanza() const override { return settings_.stanza; }
   nlohmann::json backups() override;
   Outcome<nlohmann::json> backup(const std::string& label_or_latest) override;
@@ -127,6 +128,7 @@ class Supervisor final : public Service {
   std::string info_error_;
   std::optional<WallTime> info_refreshed_at_;
   std::atomic<uint64_t> info_runs_{0};
+  std::atomic<uint64_t> revision_{0};  // see Service::revision; bumped after each change
 
   mutable std::mutex archive_mutex_;
   ArchiveHealth archive_;

@@ -101,6 +101,11 @@ class FakeService final : public Service {
   // --- Service ---
   ReadyState ready() override { return record("ready", ready_); }
   nlohmann::json status() override { return record("status", status_); }
+  // Moves with every setter: the API may reuse answers only until the test changes something.
+  uint64_t revision() const override {
+    std::lock_guard lock(mutex_);
+    return revision_;
+  }
   std::string stanza() const override { return "main"; }
 
   nlohmann::json backups() override { return record("backups", backups_); }
@@ -236,6 +241,7 @@ class FakeService final : public Service {
   void with(F&& f) {
     std::lock_guard lock(mutex_);
     f();
+    ++revision_;
   }
   template <typename T>
   T record(const std::string& method, const T& value) {
@@ -250,6 +256,7 @@ class FakeService final : public Service {
   }
 
   mutable std::mutex mutex_;
+  uint64_t revision_ = 0;
   std::condition_variable cv_;
   std::map<std::string, int> calls_;
   ReadyState ready_{true, {}};

@@ -145,6 +145,32 @@ TEST_F(ServerTest, StatusBackupsScheduleConfigPassTheServiceAnswers) {
   EXPECT_EQ(jsonOf(r)["PGBR_API_TOKEN"], "(redacted)");
 }
 
+TEST_F(ServerTest, ReadAnswersAreReusedUntilTheServiceChangesOrASecondPasses) {
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(get("/api/v1/status")->status, 200);
+  EXPECT_EQ(service_.calls("status"), 1);
+
+  service_.setStatus({{"postgres", {{"state", "STOPPED"}}}});
+  auto r = get("/api/v1/status");
+  EXPECT_EQ(jsonOf(r)["postgres"]["state"], "STOPPED") << "a change shows at once";
+  EXPECT_EQ(service_.calls("status"), 2);
+  get("/api/v1/status");
+  EXPECT_EQ(service_.calls("status"), 2);
+
+  clock_.advance(Millis(1000));  // ages and uptimes move with the clock
+  get("/api/v1/status");
+  EXPECT_EQ(service_.calls("status"), 3);
+
+  // The seed's info and /api/v1/backups are one document.
+  EXPECT_EQ(get("/api/v1/backups")->status, 200);
+  r = get("/pgBackRest/info");
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(jsonOf(r)["stanza"], "main");
+  EXPECT_EQ(service_.calls("backups"), 1);
+  service_.setBackups({{"stanza", "other"}, {"backups", json::array()}});
+  EXPECT_EQ(jsonOf(get("/pgBackRest/info"))["stanza"], "other");
+  EXPECT_EQ(service_.calls("backups"), 2);
+}
+
 TEST_F(ServerTest, OneBackupByLabelOrLatestAndNotFound) {
   service_.setBackups({{"stanza", "main"},
                        {"backups",

@@ -199,7 +199,8 @@ function scheduleCard(schedule) {
         {},
         entry.overdue ? badge('warn', 'Overdue', { testid: `schedule-overdue-${entry.type}` }) : null,
         entry.pending ? badge('neutral', 'waiting for the repository') : null,
-        !entry.overdue && !entry.pending ? h('span', { class: 'muted' }, 'on time') : null,
+        entry.enabled && !entry.overdue && !entry.pending ? h('span', { class: 'muted' }, 'on time') : null,
+        !entry.enabled && !entry.overdue && !entry.pending ? h('span', { class: 'muted' }, 'not scheduled') : null,
       ),
     );
   });

@@ -685,6 +685,13 @@ scenario('8. phone width: the overview fits 375 px and the navigation works by k
   await signInThroughForm(TOKEN);
   await visible('postgres-card');
   await visible('schedule-card');
+  // Schedules are disabled here: no row may claim a backup is "on time".
+  for (const type of ['full', 'diff', 'incr']) {
+    const row = await textOf(`schedule-row-${type}`);
+    assert.match(row, /disabled/, `the ${type} row says it is disabled: ${row}`);
+    assert.match(row, /not scheduled/, `the ${type} row: ${row}`);
+    assert.doesNotMatch(row, /on time/, `the ${type} row: ${row}`);
+  }
   await page.waitForFunction(() => document.querySelector('[data-testid="pg-state"]')?.textContent.trim() === 'RUNNING');
   const width = await page.evaluate(() => document.scrollingElement.scrollWidth);
   assert.ok(width <= PHONE.width + 2, `the page is ${width} px wide at ${PHONE.width} px`);

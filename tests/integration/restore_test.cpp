@@ -203,6 +203,30 @@ TEST_F(Restore, DeltaRestoreBringsBackADeletedRelationFileAndReplaysArchivedWal)
   EXPECT_EQ(checksum(*pg, "lost"), expected);
 }
 
+// A delta restore of a running database recovers to the end of the archive; what was committed
+// just before is still only in the WAL segment being written (archive_timeout is 60 s). The
+// restore leaves pg_wal alone and recovery reads it after the archive, so nothing is lost.
+TEST_F(Restore, DeltaRestoreOfARunningDatabaseKeepsWhatWasJustCommitted) {
+  PGBR_REQUIRE_ROOT();
+  ASSERT_NO_FATAL_FAILURE(startSupervisor());
+  std::string expected;
+  {
+    auto pg = sup().connect();
+    ASSERT_TRUE(pg->ok()) << pg->error();
+    ASSERT_TRUE(pg->exec("create table recent(id int primary key, v text)"));
+    ASSERT_TRUE(
+        pg->exec("insert into recent select g, 'row ' || g from generate_series(1, 300) g"));
+    expected = checksum(*pg, "recent");
+  }
+  const Json job = restore(sup(), {{"type", "delta"}, {"confirm", "main"}});
+  ASSERT_EQ(job.value("state", ""), "succeeded") << job.dump() << "\n" << sup().postgresLog();
+
+  auto pg = sup().connect();
+  ASSERT_NO_FATAL_FAILURE(expectPostgresBack(sup(), *pg));
+  EXPECT_EQ(pg->value("select count(*) from recent"), "300");
+  EXPECT_EQ(checksum(*pg, "recent"), expected);
+}
+
 // pgBackRest's --set chooses the backup a restore starts from; without a target, recovery then
 // replays the archive to its end. The state of an older backup itself is type "immediate" with
 // that set: recovery stops as soon as the backup is consistent.

@@ -177,8 +177,8 @@ ApiServer::Impl::Impl(Service& service, ApiOptions options)
     ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
     listen_socket_ = sock;  // a server's only socket created this way: the listening one
   });
-  // Every answer is a header write and a body write on a connection that then closes; with
-  // Nagle's algorithm the body waits for the client's ACK of the headers.
+  // Every answer is a header write and a body write; with Nagle's algorithm the body waits for
+  // the client's ACK of the headers.
   http_.set_tcp_nodelay(true);
   // httplib 0.11 decides whether a connection stays open before any hook runs; its logger runs
   // after the answer is written, which is where a connection refused early is ended.

@@ -216,6 +216,12 @@ export function scrollTable(label, table) {
   return h('div', { class: 'table-scroll', role: 'region', 'aria-label': label, tabindex: 0 }, table);
 }
 
+// A backup label as code, breakable after its "_" ("20261122-070405F_20261122-070420I" is wider
+// than a phone's column).
+export function backupLabel(label) {
+  return h('code', {}, ...String(label).split('_').flatMap((part, i) => (i === 0 ? [part] : [h('wbr'), `_${part}`])));
+}
+
 export function keyValues(pairs) {
   return h(
     'dl',

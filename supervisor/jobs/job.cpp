@@ -48,6 +48,8 @@ std::string_view toString(JobTrigger trigger) {
       return "schedule";
     case JobTrigger::kStartup:
       return "startup";
+    case JobTrigger::kRestore:
+      return "restore";
   }
   return "api";
 }
@@ -67,7 +69,8 @@ std::optional<JobState> parseJobState(std::string_view s) {
 }
 
 std::optional<JobTrigger> parseJobTrigger(std::string_view s) {
-  for (auto k : {JobTrigger::kApi, JobTrigger::kSchedule, JobTrigger::kStartup})
+  for (auto k :
+       {JobTrigger::kApi, JobTrigger::kSchedule, JobTrigger::kStartup, JobTrigger::kRestore})
     if (toString(k) == s) return k;
   return std::nullopt;
 }

@@ -13,11 +13,13 @@ namespace pgbr {
 
 enum class JobKind { kBackup, kExpire, kCheck, kStanzaCreate, kVerify, kRestore };
 enum class JobState { kQueued, kRunning, kSucceeded, kFailed, kCancelled };
-enum class JobTrigger { kApi, kSchedule, kStartup };
+// kRestore: the backup a successful restore asks for, so later restores have one on the new
+// timeline to start from.
+enum class JobTrigger { kApi, kSchedule, kStartup, kRestore };
 
 std::string_view toString(JobKind kind);        // "backup", "stanza-create", ...
 std::string_view toString(JobState state);      // "queued", "running", ...
-std::string_view toString(JobTrigger trigger);  // "api", "schedule", "startup"
+std::string_view toString(JobTrigger trigger);  // "api", "schedule", "startup", "restore"
 std::optional<JobKind> parseJobKind(std::string_view s);
 std::optional<JobState> parseJobState(std::string_view s);
 std::optional<JobTrigger> parseJobTrigger(std::string_view s);

@@ -328,6 +328,28 @@ void Supervisor::tickSchedule() {
   if (!startup_done_ || shutting_down_) return;
   const bool busy = jobs_->running().has_value() || restore_running_ ||
                     postgres_->state() != ProcessState::kRunning;
+  if (backup_after_restore_ && !busy) {
+    // A restore that ends in promotion starts a new timeline, and a backup taken on the old one
+    // after the restore's target cannot be the start of a restore into the new one: "latest"
+    // would pick it and recovery would refuse the timeline. One backup on the new timeline fixes
+    // that (incremental: pgBackRest makes it full when there is none to build on).
+    backup_after_restore_ = false;
+    BackupRequest request;
+    request.type = "incr";
+    request.trigger = JobTrigger::kRestore;
+    auto outcome = startBackup(request);
+    if (const auto* job = std::get_if<Job>(&outcome)) {
+      spdlog::info(
+          "the restore started a new timeline: taking an incremental backup on it (job {})",
+          job->id);
+    } else {
+      spdlog::warn(
+          "the backup after the restore was not started: {}; take one before relying on "
+          "later restores",
+          std::get<Error>(outcome).message);
+    }
+    return;
+  }
   std::optional<BackupType> due;
   {
     std::lock_guard lock(schedule_mutex_);
@@ -884,6 +906,12 @@ void Supervisor::onJobFinished(const Job& job) {
                                job.state == JobState::kSucceeded, job.id);
     }
     saveScheduleState();
+  }
+  if (job.kind == JobKind::kRestore && job.state == JobState::kSucceeded) {
+    const std::string type = job.params.value("type", "");
+    const bool paused =
+        job.params.value("target_action", "promote") == "pause" && type != "delta" && type != "set";
+    if (!paused) backup_after_restore_ = true;  // see tickSchedule
   }
   // The repository changed (or may have): read it again before anyone sees the job finished.
   refreshInfo();

@@ -138,6 +138,7 @@ class Supervisor final : public Service {
   std::atomic<bool> init_failed_{false};
   std::atomic<bool> startup_done_{false};
   std::atomic<bool> restore_running_{false};
+  std::atomic<bool> backup_after_restore_{false};  // a promoted restore asks for one backup
   std::atomic<bool> shutting_down_{false};
   std::atomic<bool> cancel_init_{false};
   std::atomic<bool> info_refresh_requested_{false};

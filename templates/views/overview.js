@@ -6,7 +6,7 @@
 
 import { h, morph, icon } from '../dom.js';
 import {
-  badge, processBadge, jobBadge, progressBar, keyValues, backupButtons, jobTitle, cancelJobButton, scrollTable,
+  badge, processBadge, jobBadge, progressBar, keyValues, backupButtons, jobTitle, cancelJobButton, scrollTable, backupLabel,
 } from '../components.js';
 import { typeMark, TYPE_WORDS } from '../charts.js';
 import { DASH, duration, ago, relative, localTime, plural, shortTime } from '../format.js';
@@ -139,7 +139,7 @@ function repositoryCard(repo) {
       [
         'Last backup',
         last
-          ? h('span', {}, h('code', { class: 'nowrap' }, last.label), h('br'), typeMark(last.type), `, finished ${relative(last.finished_at)}`)
+          ? h('span', {}, backupLabel(last.label), h('br'), typeMark(last.type), `, finished ${relative(last.finished_at)}`)
           : 'none yet',
       ],
       ['Restorable from', localTime(repo.recoverable?.from)],

@@ -7,7 +7,7 @@
 // follows the restore job's log and polls the status until Postgres accepts connections again.
 
 import { h, morph, clear, icon } from '../dom.js';
-import { processBadge, jobBadge, progressBar, LogView, followJobLog, keyValues } from '../components.js';
+import { processBadge, jobBadge, progressBar, LogView, followJobLog, keyValues, backupLabel } from '../components.js';
 import { TYPE_WORDS } from '../charts.js';
 import { DASH, bytes, localTime, parseTime, toLocalInput, fromLocalInput, timeZoneName, plural, relative, shortTime } from '../format.js';
 
@@ -74,8 +74,7 @@ function consequences(request, ctx) {
   const backupWords = chosen ? `backup ${chosen.label} (finished ${localTime(chosen.finished_at)})` : 'the latest suitable backup';
   switch (request.type) {
     case 'delta':
-      lines.push('The data directory is brought back to the latest backup (only files that differ are copied), then every archived WAL segment is replayed: Postgres comes back at the last change that reached the archive.');
-      lines.push('Changes not yet archived when Postgres stops are lost.');
+      lines.push('The data directory is brought back to the latest backup (only files that differ are copied), then every archived WAL segment is replayed, then the WAL still in the data directory (pg_wal): with pg_wal intact, Postgres comes back at its last committed change.');
       break;
     case 'set':
       lines.push(`The data directory is replaced by ${backupWords}, then every archived WAL segment after it is replayed: Postgres comes back at the last change that reached the archive.`);
@@ -103,13 +102,13 @@ function consequences(request, ctx) {
   if (request.target_action === 'pause') {
     lines.push('At the target, recovery pauses: Postgres stays read-only so you can check the data. Run SELECT pg_wal_replay_resume(); to open it for writes.');
   } else if (request.target_action === 'promote') {
-    lines.push('At the target, Postgres is promoted and opens for writes on a new timeline.');
+    lines.push('At the target, Postgres is promoted and opens for writes on a new timeline; an incremental backup of it follows, so later restores can start there.');
   }
   if (request.db_include?.length) {
     lines.push(`Only ${request.db_include.join(', ')} ${request.db_include.length === 1 ? 'is' : 'are'} restored; every other database is left empty and cannot be used.`);
   }
-  if (ctx.archive && ctx.archive.waiting > 0) {
-    lines.push(`Right now ${plural(ctx.archive.waiting, 'WAL segment')} ${ctx.archive.waiting === 1 ? 'is' : 'are'} waiting to be archived: the changes in them will be lost.`);
+  if (ctx.archive && ctx.archive.waiting > 0 && (request.type === 'delta' || request.type === 'set')) {
+    lines.push(`Right now ${plural(ctx.archive.waiting, 'WAL segment')} ${ctx.archive.waiting === 1 ? 'is' : 'are'} waiting to be archived: the changes in ${ctx.archive.waiting === 1 ? 'it come' : 'them come'} back only from pg_wal, which the restore leaves in place.`);
   }
   lines.push('The backups in the repository are not changed, but the current data directory cannot be brought back.');
   return lines;
@@ -179,11 +178,13 @@ function mountProgress(container, app, scope, jobId, targetAction) {
     }
   };
 
-  scope.every(2000, 'poll:restore-job', async () => {
+  scope.every(1000, 'poll:restore-job', async () => {
     job = await app.api.job(jobId);
     if (scope.alive) render();
   });
-  scope.every(2000, 'poll:status', async () => {
+  // On a small database Postgres is down for about a second: poll often enough to show it (the
+  // server answers a repeated status from its cache).
+  scope.every(400, 'poll:status', async () => {
     status = await app.api.status();
     if (scope.alive) render();
   });
@@ -305,7 +306,7 @@ function buildForm(body, app, scope, data, status, query) {
       [
         'Backups',
         ctx.backups.length
-          ? [`${ctx.backups.length}, the latest `, h('code', { class: 'nowrap' }, ctx.backups[0].label), ` (${relative(ctx.backups[0].finished_at)})`]
+          ? [`${ctx.backups.length}, the latest `, backupLabel(ctx.backups[0].label), ` (${relative(ctx.backups[0].finished_at)})`]
           : 'none',
       ],
       ['Earliest point', localTime(ctx.recoverable?.from)],

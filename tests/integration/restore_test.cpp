@@ -79,6 +79,29 @@ void expectPostgresBack(SupervisorUnderTest& sup, Pg& pg) {
   EXPECT_EQ(sup.get("/readyz").status, 200);
 }
 
+// A restore that ends in promotion makes the supervisor take one backup on the new timeline
+// (trigger "restore"); waits for the one that followed `restore_id` and returns its final state.
+Json backupAfterRestore(SupervisorUnderTest& sup, const std::string& restore_id) {
+  std::string id;
+  eventually(
+      [&] {
+        const Json jobs = sup.get("/api/v1/jobs?limit=10").json();
+        if (!jobs.is_object() || !jobs["jobs"].is_array()) return false;
+        for (const Json& job : jobs["jobs"]) {
+          // Job ids sort by creation: time, then a sequence number.
+          if (job.value("kind", "") == "backup" && job.value("trigger", "") == "restore" &&
+              job.value("id", "") > restore_id) {
+            id = job.value("id", "");
+            return true;
+          }
+        }
+        return false;
+      },
+      30s, 200ms);
+  if (id.empty()) return Json{{"state", "not-started"}};
+  return sup.waitJob(id, kRestoreTimeout);
+}
+
 std::string jobLogText(SupervisorUnderTest& sup, const std::string& id) {
   std::string text;
   const Json log = sup.get("/api/v1/jobs/" + id + "/log?tail=10000").json();
@@ -269,16 +292,31 @@ TEST_F(Restore, OlderBackupSetIsTheStartingPointAndImmediateStopsAtIt) {
     ASSERT_NO_FATAL_FAILURE(expectPostgresBack(sup(), *pg));
     EXPECT_EQ(checksum(*pg, "sets"), latest) << "a set restore replays the archive to its end";
   }
+  const Json after_set = backupAfterRestore(sup(), from_a.value("id", ""));
+  ASSERT_EQ(after_set.value("state", ""), "succeeded") << after_set.dump();
 
   const Json immediate = restore(
       sup(),
       {{"type", "immediate"}, {"set", label_a}, {"target_action", "promote"}, {"confirm", "main"}});
   ASSERT_EQ(immediate.value("state", ""), "succeeded") << immediate.dump() << "\n"
                                                        << sup().postgresLog();
+  {
+    auto pg = sup().connect();
+    ASSERT_NO_FATAL_FAILURE(expectPostgresBack(sup(), *pg));
+    EXPECT_EQ(checksum(*pg, "sets"), as_of_a);
+    EXPECT_EQ(pg->value("select count(*) from sets"), "100");
+  }
+
+  // Backup B, taken on the first timeline after A, cannot start a restore into the timeline the
+  // immediate restore began: the backup taken after that restore is what "latest" must use.
+  const Json after_immediate = backupAfterRestore(sup(), immediate.value("id", ""));
+  ASSERT_EQ(after_immediate.value("state", ""), "succeeded") << after_immediate.dump();
+  const Json latest_again = restore(sup(), {{"type", "delta"}, {"confirm", "main"}});
+  ASSERT_EQ(latest_again.value("state", ""), "succeeded") << latest_again.dump() << "\n"
+                                                          << sup().postgresLog();
   auto pg = sup().connect();
   ASSERT_NO_FATAL_FAILURE(expectPostgresBack(sup(), *pg));
   EXPECT_EQ(checksum(*pg, "sets"), as_of_a);
-  EXPECT_EQ(pg->value("select count(*) from sets"), "100");
 }
 
 // Every refusal answers before anything is stopped: same postmaster, still RUNNING, no restore job.

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <vector>
 
 #include "supervisor/common/time_format.h"
 #include "tests/support/fake_clock.h"
@@ -51,6 +52,31 @@ TEST(JobStore, HistorySurvivesReloadWithEveryField) {
   EXPECT_EQ(j->backup_label, "20261122-101500F_20261122-111500I");
   EXPECT_EQ(j->params["type"], "incr");
   EXPECT_EQ(formatRfc3339(*j->finished_at), formatRfc3339(clock.wall() + Seconds(5)));
+}
+
+TEST(JobStore, EveryTriggerSurvivesAReload) {
+  testing::JobsTempDir dir;
+  testing::FakeClock clock;
+  const std::vector<JobTrigger> triggers{JobTrigger::kApi, JobTrigger::kSchedule,
+                                         JobTrigger::kStartup, JobTrigger::kRestore};
+  {
+    JobStore store(dir.path(), 10);
+    store.load(clock.wall());
+    for (size_t i = 0; i < triggers.size(); ++i) {
+      Job j = makeJob("t" + std::to_string(i), JobState::kSucceeded, clock.wall());
+      j.trigger = triggers[i];
+      store.put(j);
+    }
+  }
+  JobStore again(dir.path(), 10);
+  again.load(clock.wall());
+  for (size_t i = 0; i < triggers.size(); ++i) {
+    auto j = again.get("t" + std::to_string(i));
+    ASSERT_TRUE(j.has_value());
+    EXPECT_EQ(j->trigger, triggers[i]) << toString(triggers[i]);
+    EXPECT_EQ(parseJobTrigger(toString(triggers[i])), triggers[i]);
+  }
+  EXPECT_EQ(toString(JobTrigger::kRestore), "restore");
 }
 
 TEST(JobStore, JobsRunningAtLoadAreMarkedInterrupted) {

@@ -213,6 +213,7 @@ ApiServer::Impl::Impl(Service& service, ApiOptions options)
   registerBasics();
   registerV1();
   registerSeed();
+  installRoutes();
 }
 
 void ApiServer::Impl::add(const std::string& method, const std::string& path, bool open,
@@ -224,15 +225,35 @@ void ApiServer::Impl::add(const std::string& method, const std::string& path, bo
                      const httplib::Request& req, httplib::Response& res) {
     dispatch(route, handler, req, res);
   };
-  if (method == "GET") {
-    http_.Get(pattern, std::move(wrapped));
-  } else if (method == "POST") {
-    http_.Post(pattern, std::move(wrapped));
-  } else if (method == "DELETE") {
-    http_.Delete(pattern, std::move(wrapped));
-  } else {
+  if (method != "GET" && method != "POST" && method != "DELETE") {
     throw std::logic_error("unsupported method " + method);
   }
+  pending_.push_back(PendingRoute{method, pattern, std::move(wrapped), isPolled(path)});
+}
+
+bool ApiServer::Impl::isPolled(const std::string& path) {
+  static constexpr std::string_view kPolled[] = {
+      "/api/v1/status", "/pgBackRest/info", "/api/v1/backups", "/healthz",
+      "/readyz",        "/metrics",         "/api/v1/jobs",    "/api/v1/processes"};
+  return std::find(std::begin(kPolled), std::end(kPolled), path) != std::end(kPolled);
+}
+
+void ApiServer::Impl::installRoutes() {
+  // httplib tries a method's patterns in the order they were added, each a std::regex match
+  // that costs about as much as answering /healthz; the routes clients poll go first, so the
+  // dashboard's status and the seed's info do not pay for thirty failed matches.
+  std::stable_partition(pending_.begin(), pending_.end(),
+                        [](const PendingRoute& route) { return route.polled; });
+  for (PendingRoute& route : pending_) {
+    if (route.method == "GET") {
+      http_.Get(route.pattern, std::move(route.handler));
+    } else if (route.method == "POST") {
+      http_.Post(route.pattern, std::move(route.handler));
+    } else {
+      http_.Delete(route.pattern, std::move(route.handler));
+    }
+  }
+  pending_.clear();
 }
 
 void ApiServer::Impl::dispatch(const ApiRoute& route, const Handler& handler,

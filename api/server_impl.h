@@ -32,6 +32,10 @@ class ApiServer::Impl {
   void add(const std::string& method, const std::string& path, bool open, Handler handler,
            bool asset = false);
 
+  // Hands the routes add() collected to httplib, the ones clients poll first.
+  void installRoutes();
+  static bool isPolled(const std::string& path);
+
   void registerBasics();  // health, metrics, OpenAPI, session, dashboard assets
   void registerV1();      // routes_v1.cpp
   void registerSeed();    // routes_seed.cpp
@@ -65,6 +69,13 @@ class ApiServer::Impl {
   httplib::Server http_;
   std::vector<ApiRoute> routes_;
   std::vector<std::regex> route_patterns_;  // parallel to routes_, for 405 answers
+  struct PendingRoute {
+    std::string method;
+    std::string pattern;
+    Handler handler;
+    bool polled = false;
+  };
+  std::vector<PendingRoute> pending_;  // from add() until installRoutes()
   std::atomic<bool> stopping_{false};
   std::atomic<bool> loop_returned_{false};
   std::thread thread_;

@@ -63,67 +63,14 @@ for tool in curl jq wrk "$PGBIN/pgbench" "$PGBIN/psql"; do
   command -v "$tool" > /dev/null || die "$tool is missing"
 done
 
-# A free TCP port on the loopback, chosen by the kernel.
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' 2> /dev/null ||
-    shuf -i 20000-60000 -n 1
-}
-now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
-
-work=$(mktemp -d /tmp/pgbr-bench-api-XXXXXX)
-chmod 755 "$work"
-pg_port=$(free_port)
-api_port=$(free_port)
-readonly work pg_port api_port
-readonly token=bench-token-0123456789abcdef
-readonly state=$work/state pgdata=$work/pgdata sock=$work/run
-readonly api=http://127.0.0.1:$api_port
-sup_pid=
-cleanup() {
-  if [ -n "$sup_pid" ] && kill -0 "$sup_pid" 2> /dev/null; then
-    kill -TERM "$sup_pid"
-    wait "$sup_pid" || true
-  fi
-  if [ "$keep" = 1 ]; then echo "kept $work"; else rm -rf "$work"; fi
-}
-trap cleanup EXIT
-
-mkdir -p "$sock"
-env -i PATH="$PATH" LANG=C.UTF-8 POSTGRES_PASSWORD=bench-pw PGDATA="$pgdata" \
-  PGBR_STATE_DIR="$state" PGBR_API_LISTEN="127.0.0.1:$api_port" PGBR_API_TOKEN="$token" \
-  PGBR_INITDB_DIR="$work/initdb.d" PGBR_SCHEDULE_FULL= PGBR_SCHEDULE_DIFF= PGBR_SCHEDULE_INCR= \
-  PGBR_INFO_REFRESH_S=3600 \
-  "$binary" postgres -c "port=$pg_port" -c "unix_socket_directories=$sock" \
-  > "$work/supervisor.out" 2>&1 &
-sup_pid=$!
-
-call() { curl -sS -H "Authorization: Bearer $token" "$@"; }
-wait_for() { # seconds, then a command that succeeds when done
-  local deadline=$(($(date +%s) + $1))
-  shift
-  until "$@"; do
-    [ "$(date +%s)" -lt "$deadline" ] || return 1
-    kill -0 "$sup_pid" 2> /dev/null || die "the supervisor exited; see $work/supervisor.out"
-    sleep 0.1
-  done
-}
-startup_done() {
-  call "$api/api/v1/status" 2> /dev/null | jq -e '.supervisor.startup_done and .running_job == null' > /dev/null
-}
-job_state() { call "$api/api/v1/jobs/$1" | jq -r .state; }
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
 job_started() { [ "$(job_state "$1")" != queued ]; }
-job_finished() { [[ "$(job_state "$1")" =~ ^(succeeded|failed|cancelled)$ ]]; }
 refreshes() { curl -sS "$api/metrics" | awk '$1 == "pgbr_info_refreshes_total" { print $2 }'; }
 
-echo "starting the supervisor in $work"
-wait_for 300 startup_done || die "start-up did not finish; see $work/supervisor.out"
-echo "initialising pgbench at scale $scale"
-t=$(now)
-PGPASSWORD=bench-pw "$PGBIN/pgbench" -q -i -s "$scale" -h "$sock" -p "$pg_port" -U postgres postgres
-db_mib=$(PGPASSWORD=bench-pw "$PGBIN/psql" -XAtq -h "$sock" -p "$pg_port" -U postgres postgres \
-  -c 'select pg_database_size(current_database()) / 1048576')
-echo "  $(elapsed "$t") s, database $db_mib MiB"
+# The timer must not refresh the repository view during a run: every refresh counted is a request's.
+bench_start api PGBR_INFO_REFRESH_S=3600
+db_mib=$((db_bytes / 1048576))
 
 # wrk prints latencies as 850.00us, 1.20ms or 1.05s; the table shows milliseconds.
 to_ms() {

@@ -33,8 +33,8 @@ int currentPid();
 // glibc gives each thread that allocates its own malloc arena (up to 8 per CPU), and the API's
 // worker threads would each keep one: two arenas are plenty for a mostly idle supervisor.
 void limitMallocArenas();
-// Hands memory malloc holds but no one uses back to the system (start-up and each job parse
-// large texts, then free them; glibc keeps the pages otherwise). Cheap on a small heap.
+// Returns the free pages malloc still holds to the kernel: start-up and every job parse large
+// texts and free them, and glibc keeps those pages otherwise. Cheap on a small heap.
 void releaseFreeMemory();
 // Moves to `dir` (after dropping privileges: children inherit the working directory, and
 // Postgres complains when it cannot enter the folder it was started from). Error or empty.

@@ -1,0 +1,72 @@
+# Shared by bench/api.sh and bench/backup.sh (sourced, not run): one supervisor in a temporary
+# folder with a local repository, schedules off, and a pgbench database.
+#
+# The caller defines die, and sets binary, scale, keep and PGBIN before calling bench_start.
+
+# A free TCP port on the loopback, chosen by the kernel.
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' 2> /dev/null ||
+    shuf -i 20000-60000 -n 1
+}
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
+mib() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1048576 }'; }
+
+call() { curl -sS -H "Authorization: Bearer $token" "$@"; }
+wait_for() { # seconds, then a command that succeeds when done
+  local deadline=$(($(date +%s) + $1))
+  shift
+  until "$@"; do
+    [ "$(date +%s)" -lt "$deadline" ] || return 1
+    kill -0 "$sup_pid" 2> /dev/null || die "the supervisor exited; see $work/supervisor.out"
+    sleep 0.1
+  done
+}
+startup_done() {
+  call "$api/api/v1/status" 2> /dev/null | jq -e '.supervisor.startup_done and .running_job == null' > /dev/null
+}
+job_state() { call "$api/api/v1/jobs/$1" | jq -r .state; }
+job_finished() { [[ "$(job_state "$1")" =~ ^(succeeded|failed|cancelled)$ ]]; }
+
+bench_cleanup() {
+  if [ -n "${sup_pid:-}" ] && kill -0 "$sup_pid" 2> /dev/null; then
+    kill -TERM "$sup_pid"
+    wait "$sup_pid" || true
+  fi
+  if [ "$keep" = 1 ]; then echo "kept $work"; else rm -rf "$work"; fi
+}
+
+# bench_start NAME [VAR=value ...]: starts the supervisor (extra environment after NAME), waits for
+# its start-up jobs, loads pgbench at $scale. Sets work, state, pgdata, sock, pg_port, api,
+# token, sup_pid and db_bytes; removes the folder on exit unless keep=1.
+bench_start() {
+  local name=$1 t
+  shift
+  work=$(mktemp -d "/tmp/pgbr-bench-$name-XXXXXX")
+  chmod 755 "$work"
+  pg_port=$(free_port)
+  api_port=$(free_port)
+  token=bench-token-0123456789abcdef
+  state=$work/state pgdata=$work/pgdata sock=$work/run
+  api=http://127.0.0.1:$api_port
+  readonly work pg_port api_port token state pgdata sock api
+  sup_pid=
+  trap bench_cleanup EXIT
+
+  mkdir -p "$sock"
+  env -i PATH="$PATH" LANG=C.UTF-8 POSTGRES_PASSWORD=bench-pw PGDATA="$pgdata" \
+    PGBR_STATE_DIR="$state" PGBR_API_LISTEN="127.0.0.1:$api_port" PGBR_API_TOKEN="$token" \
+    PGBR_INITDB_DIR="$work/initdb.d" PGBR_SCHEDULE_FULL= PGBR_SCHEDULE_DIFF= PGBR_SCHEDULE_INCR= \
+    "$@" "$binary" postgres -c "port=$pg_port" -c "unix_socket_directories=$sock" \
+    > "$work/supervisor.out" 2>&1 &
+  sup_pid=$!
+
+  echo "starting the supervisor in $work"
+  wait_for 300 startup_done || die "start-up did not finish; see $work/supervisor.out"
+  echo "initialising pgbench at scale $scale"
+  t=$(now)
+  PGPASSWORD=bench-pw "$PGBIN/pgbench" -q -i -s "$scale" -h "$sock" -p "$pg_port" -U postgres postgres
+  db_bytes=$(PGPASSWORD=bench-pw "$PGBIN/psql" -XAtq -h "$sock" -p "$pg_port" -U postgres postgres \
+    -c 'select pg_database_size(current_database())')
+  echo "  $(elapsed "$t") s, database $(mib "$db_bytes") MiB"
+}

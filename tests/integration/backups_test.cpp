@@ -238,9 +238,7 @@ TEST(Backups, LocalRepositoryStartupArchivingAndFullDiffIncr) {
   PGBR_REQUIRE_ROOT();
   TempDir dir;
   SupervisorUnderTest sup(dir.path());
-  sup.start();
-  ASSERT_TRUE(sup.waitReady()) << sup.output();
-  ASSERT_TRUE(sup.waitStartupDone()) << sup.output();
+  ASSERT_TRUE(sup.startAndSettle());
   expectStartupJobs(sup);
 
   const std::string segment = writeAndSwitchWal(sup);
@@ -260,9 +258,7 @@ TEST(Backups, S3RepositoryOverTlsFromEnvironmentOnly) {
   ASSERT_EQ(env["PGBACKREST_REPO1_TYPE"], "s3");
   ASSERT_EQ(env["PGBACKREST_REPO1_STORAGE_VERIFY_TLS"], "y") << "TLS is verified against the CA";
   SupervisorUnderTest sup(dir.path(), env);
-  sup.start();
-  ASSERT_TRUE(sup.waitReady()) << sup.output();
-  ASSERT_TRUE(sup.waitStartupDone()) << sup.output();
+  ASSERT_TRUE(sup.startAndSettle());
   expectStartupJobs(sup);
 
   const std::string segment = writeAndSwitchWal(sup);
@@ -305,9 +301,7 @@ TEST(Backups, TwoRepositoriesLocalAndS3) {
   const fs::path repo1 = dir.path() / "repo1";
   env["PGBACKREST_REPO1_PATH"] = repo1.string();
   SupervisorUnderTest sup(dir.path(), env);
-  sup.start();
-  ASSERT_TRUE(sup.waitReady()) << sup.output();
-  ASSERT_TRUE(sup.waitStartupDone()) << sup.output();
+  ASSERT_TRUE(sup.startAndSettle());
   expectStartupJobs(sup);
 
   // archive-push writes every segment to every repository.
@@ -347,9 +341,7 @@ TEST(Backups, ConcurrentRequestsRunOneBackup) {
   PGBR_REQUIRE_ROOT();
   TempDir dir;
   SupervisorUnderTest sup(dir.path());
-  sup.start();
-  ASSERT_TRUE(sup.waitReady()) << sup.output();
-  ASSERT_TRUE(sup.waitStartupDone()) << sup.output();
+  ASSERT_TRUE(sup.startAndSettle());
 
   std::latch go(2);
   HttpAnswer answers[2];
@@ -389,9 +381,7 @@ TEST(Backups, S3OutageWhileWritingIsReportedAndCaughtUpWithoutAGap) {
   auto sup_env = env;
   sup_env["PGBR_ARCHIVE_ALERT_S"] = "10";
   SupervisorUnderTest sup(dir.path(), sup_env);
-  sup.start();
-  ASSERT_TRUE(sup.waitReady()) << sup.output();
-  ASSERT_TRUE(sup.waitStartupDone()) << sup.output();
+  ASSERT_TRUE(sup.startAndSettle());
   auto init = run(pgbench(sup, {"-i", "-s", "1", "-q"}), withPassword());
   ASSERT_EQ(init.code, 0) << init.output;
   const std::string before = writeAndSwitchWal(sup);
@@ -471,9 +461,7 @@ TEST(Backups, JobHistoryAndScheduleSurviveRestartsAndKills) {
   PGBR_REQUIRE_ROOT();
   TempDir dir;
   SupervisorUnderTest sup(dir.path());
-  sup.start();
-  ASSERT_TRUE(sup.waitReady()) << sup.output();
-  ASSERT_TRUE(sup.waitStartupDone()) << sup.output();
+  ASSERT_TRUE(sup.startAndSettle());
   const Json before = jobsOf(sup);
   ASSERT_GE(before.size(), 3u) << before.dump();
   const std::string full_id = jobsWhere(sup, "backup", "startup").at(0)["id"].get<std::string>();
@@ -483,9 +471,7 @@ TEST(Backups, JobHistoryAndScheduleSurviveRestartsAndKills) {
 
   // A clean stop and a start on the same folders.
   ASSERT_EQ(sup.stop(SIGTERM, 30s), 0) << sup.output();
-  sup.start();
-  ASSERT_TRUE(sup.waitReady()) << sup.output();
-  ASSERT_TRUE(sup.waitStartupDone()) << sup.output();
+  ASSERT_TRUE(sup.startAndSettle());
   for (const auto& old : before) {
     auto now = sup.get("/api/v1/jobs/" + old["id"].get<std::string>());
     ASSERT_EQ(now.status, 200) << old.dump();
@@ -541,9 +527,7 @@ TEST(Backups, CancelStopsTheBackupAndReleasesTheRepository) {
   PGBR_REQUIRE_ROOT();
   TempDir dir;
   SupervisorUnderTest sup(dir.path());
-  sup.start();
-  ASSERT_TRUE(sup.waitReady()) << sup.output();
-  ASSERT_TRUE(sup.waitStartupDone()) << sup.output();
+  ASSERT_TRUE(sup.startAndSettle());
   // About 150 MB: a full backup takes several seconds here. Server-side generation, no vacuum:
   // the fastest way to get there.
   auto init = run(pgbench(sup, {"-i", "-s", "10", "-I", "dtGp"}), withPassword());
@@ -583,9 +567,7 @@ TEST(Backups, ScheduleRunsAnIncrBackup) {
   PGBR_REQUIRE_ROOT();
   TempDir dir;
   SupervisorUnderTest sup(dir.path(), {{"PGBR_SCHEDULE_INCR", "* * * * *"}});
-  sup.start();
-  ASSERT_TRUE(sup.waitReady()) << sup.output();
-  ASSERT_TRUE(sup.waitStartupDone()) << sup.output();
+  ASSERT_TRUE(sup.startAndSettle());
   // The next minute boundary fires it; allow for the backup itself.
   Json job;
   ASSERT_TRUE(eventually(

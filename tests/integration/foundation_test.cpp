@@ -338,9 +338,7 @@ TEST(Foundation, SignalsShutDownCleanlyReloadOrStopImmediately) {
   PGBR_REQUIRE_ROOT();
   TempDir dir;
   SupervisorUnderTest sup(dir.path(), kQuickInitdb);
-  sup.start();
-  ASSERT_TRUE(sup.waitReady()) << sup.output();
-  ASSERT_TRUE(sup.waitStartupDone()) << sup.output();
+  ASSERT_TRUE(sup.startAndSettle());
   auto hc = healthcheck(sup);
   EXPECT_EQ(hc.code, 0) << hc.output;
 

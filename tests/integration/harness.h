@@ -313,6 +313,15 @@ class SupervisorUnderTest {
     return request("POST", path, &body);
   }
 
+  // start(), then waitReady() and waitStartupDone(); a failure carries the supervisor's output.
+  ::testing::AssertionResult startAndSettle() {
+    start();
+    if (!waitReady()) return ::testing::AssertionFailure() << "not ready\n" << output();
+    if (!waitStartupDone()) {
+      return ::testing::AssertionFailure() << "start-up jobs not done\n" << output();
+    }
+    return ::testing::AssertionSuccess();
+  }
   // Ready: /readyz says so (Postgres accepts connections).
   bool waitReady(std::chrono::milliseconds timeout = 120s) {
     return eventually([&] { return running() && get("/readyz").status == 200; }, timeout, 100ms);

@@ -116,9 +116,7 @@ class Restore : public ::testing::Test {
   // A fresh supervisor with its first full backup taken.
   void startSupervisor() {
     sup_ = std::make_unique<SupervisorUnderTest>(dir_.path());
-    sup_->start();
-    ASSERT_TRUE(sup_->waitReady()) << sup_->output();
-    ASSERT_TRUE(sup_->waitStartupDone()) << sup_->output();
+    ASSERT_TRUE(sup_->startAndSettle());
   }
   SupervisorUnderTest& sup() { return *sup_; }
 

@@ -8,9 +8,7 @@ TEST(Harness, StartsReadyAndStopsCleanly) {
   PGBR_REQUIRE_ROOT();
   TempDir dir;
   SupervisorUnderTest sup(dir.path());
-  sup.start();
-  ASSERT_TRUE(sup.waitReady()) << sup.output();
-  ASSERT_TRUE(sup.waitStartupDone()) << sup.output();
+  ASSERT_TRUE(sup.startAndSettle());
   auto pg = sup.connect();
   ASSERT_TRUE(pg->ok()) << pg->error();
   EXPECT_EQ(pg->value("select 1"), "1");

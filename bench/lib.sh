@@ -37,8 +37,9 @@ bench_cleanup() {
 }
 
 # bench_start NAME [VAR=value ...]: starts the supervisor (extra environment after NAME), waits for
-# its start-up jobs, loads pgbench at $scale. Sets work, state, pgdata, sock, pg_port, api,
-# token, sup_pid and db_bytes; removes the folder on exit unless keep=1.
+# its start-up jobs, loads pgbench at $scale and settles it (bench_settle). Sets work, state,
+# pgdata, sock, pg_port, api, token, sup_pid and db_bytes; removes the folder on exit unless
+# keep=1.
 bench_start() {
   local name=$1 t
   shift
@@ -66,7 +67,28 @@ bench_start() {
   echo "initialising pgbench at scale $scale"
   t=$(now)
   PGPASSWORD=bench-pw "$PGBIN/pgbench" -q -i -s "$scale" -h "$sock" -p "$pg_port" -U postgres postgres
-  db_bytes=$(PGPASSWORD=bench-pw "$PGBIN/psql" -XAtq -h "$sock" -p "$pg_port" -U postgres postgres \
-    -c 'select pg_database_size(current_database())')
+  db_bytes=$(psql_bench -c 'select pg_database_size(current_database())')
   echo "  $(elapsed "$t") s, database $(mib "$db_bytes") MiB"
+  bench_settle
+}
+
+psql_bench() { PGPASSWORD=bench-pw "$PGBIN/psql" -XAtq -h "$sock" -p "$pg_port" -U postgres postgres "$@"; }
+wal_archived() { # the segment named $1 (or a later one) is archived
+  [ "$(psql_bench -c "select coalesce(last_archived_wal, '') >= '$1' from pg_stat_archiver")" = t ]
+}
+
+# A database just loaded holds hundreds of MB that Postgres has not yet written to its files and
+# WAL that is not yet archived. The first checkpoint after the load (the one a backup asks for)
+# writes it all at once, and for a few seconds every process on the machine waits for a CPU,
+# the load generator included. A database in service has had its checkpoints; the benchmarks
+# start from that state: checkpoint, flush, and wait until the load's WAL is in the repository.
+bench_settle() {
+  local t segment
+  echo "settling: checkpoint and archive the load's WAL"
+  t=$(now)
+  psql_bench -c checkpoint > /dev/null
+  segment=$(psql_bench -c 'select pg_walfile_name(pg_switch_wal())')
+  sync
+  wait_for 600 wal_archived "$segment" || die "WAL segment $segment was not archived in 600 s"
+  echo "  $(elapsed "$t") s"
 }

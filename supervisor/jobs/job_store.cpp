@@ -5,6 +5,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "supervisor/common/file_write.h"
+
 namespace pgbr {
 namespace fs = std::filesystem;
 
@@ -87,19 +89,11 @@ fs::path JobStore::logPath(const std::string& id) const {
 void JobStore::persistLocked() {
   nlohmann::json doc = nlohmann::json::array();
   for (const auto& j : jobs_) doc.push_back(toJson(j));
-  const fs::path tmp = dir_ / "history.json.tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << doc.dump(1) << '\n';
-    if (!out) {
-      spdlog::error("cannot write job history to {}: check free space and permissions",
-                    tmp.string());
-      return;
-    }
+  const std::string error = writeFileAtomically(dir_ / "history.json", doc.dump(1) + "\n",
+                                                fs::perms::owner_read | fs::perms::owner_write);
+  if (!error.empty()) {
+    spdlog::error("cannot save the job history: {}; check free space and permissions", error);
   }
-  std::error_code ec;
-  fs::rename(tmp, dir_ / "history.json", ec);
-  if (ec) spdlog::error("cannot replace job history: {}", ec.message());
 }
 
 }  // namespace pgbr

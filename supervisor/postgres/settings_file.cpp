@@ -8,9 +8,10 @@
 #include <fstream>
 #include <map>
 #include <memory>
-#include <random>
 #include <sstream>
 #include <system_error>
+
+#include "supervisor/common/file_write.h"
 
 namespace pgbr {
 
@@ -340,37 +341,6 @@ std::vector<std::string> archivingWarnings(std::string_view postgresql_conf,
     }
   }
   return warnings;
-}
-
-std::string writeFileAtomically(const std::filesystem::path& path, std::string_view content,
-                                std::filesystem::perms perms) {
-  namespace fs = std::filesystem;
-  std::random_device random;
-  const auto suffix = std::to_string(random()) + std::to_string(random());
-  const fs::path tmp = path.parent_path() / ("." + path.filename().string() + ".tmp" + suffix);
-  // "x": fail rather than write through a file (or symlink) someone else put there.
-  std::unique_ptr<FILE, int (*)(FILE*)> file(std::fopen(tmp.c_str(), "wbx"), &std::fclose);
-  if (!file) return "cannot create " + tmp.string() + ": " + std::strerror(errno);
-  std::error_code ec;
-  // Before any byte is written, so the content is never readable with looser permissions.
-  fs::permissions(tmp, perms, fs::perm_options::replace, ec);
-  bool written =
-      !ec && std::fwrite(content.data(), 1, content.size(), file.get()) == content.size();
-  written = std::fflush(file.get()) == 0 && written;
-  const int saved_errno = errno;
-  written = std::fclose(file.release()) == 0 && written;
-  if (!written) {
-    std::string why = ec ? ec.message() : std::strerror(saved_errno);
-    fs::remove(tmp, ec);
-    return "cannot write " + tmp.string() + ": " + why;
-  }
-  fs::rename(tmp, path, ec);
-  if (ec) {
-    std::string why = ec.message();
-    fs::remove(tmp, ec);
-    return "cannot replace " + path.string() + ": " + why;
-  }
-  return "";
 }
 
 ApplyConfResult applySupervisorConf(const std::filesystem::path& pgdata, std::string_view rendered,

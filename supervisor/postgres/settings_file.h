@@ -90,9 +90,4 @@ struct ApplyConfResult {
 ApplyConfResult applySupervisorConf(const std::filesystem::path& pgdata, std::string_view rendered,
                                     const std::vector<std::string>& postgres_args);
 
-// Writes a file through a temporary sibling and rename(), so a reader (Postgres reloading) sees
-// the old content or the new, never half. The file gets `perms`. Returns the error or "".
-std::string writeFileAtomically(const std::filesystem::path& path, std::string_view content,
-                                std::filesystem::perms perms);
-
 }  // namespace pgbr

@@ -10,6 +10,7 @@
 #include "supervisor/backrest/command.h"
 #include "supervisor/backrest/config_render.h"
 #include "supervisor/backrest/progress.h"
+#include "supervisor/common/file_write.h"
 #include "supervisor/common/time_format.h"
 #include "supervisor/config/config.h"
 #include "supervisor/os/identity.h"

@@ -5,7 +5,7 @@
 #include <random>
 #include <sstream>
 
-#include "supervisor/postgres/settings_file.h"
+#include "supervisor/common/file_write.h"
 
 namespace pgbr {
 namespace fs = std::filesystem;

@@ -10,7 +10,7 @@
 #include <latch>
 
 #include "tests/support/fake_clock.h"
-#include "tests/unit/jobs/temp_dir.h"
+#include "tests/unit/temp_dir.h"
 
 namespace pgbr {
 namespace {
@@ -21,7 +21,7 @@ class JobRunnerTest : public ::testing::Test {
     store_.load(clock_.wall());
   }
 
-  testing::JobsTempDir dir_;
+  testing::TempDir dir_;
   testing::FakeClock clock_;
   JobStore store_;
   JobRunner runner_;

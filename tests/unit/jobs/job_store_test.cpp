@@ -9,7 +9,7 @@
 
 #include "supervisor/common/time_format.h"
 #include "tests/support/fake_clock.h"
-#include "tests/unit/jobs/temp_dir.h"
+#include "tests/unit/temp_dir.h"
 
 namespace pgbr {
 namespace {
@@ -28,7 +28,7 @@ Job makeJob(const std::string& id, JobState state, WallTime t) {
 }
 
 TEST(JobStore, HistorySurvivesReloadWithEveryField) {
-  testing::JobsTempDir dir;
+  testing::TempDir dir;
   testing::FakeClock clock;
   {
     JobStore store(dir.path(), 10);
@@ -55,7 +55,7 @@ TEST(JobStore, HistorySurvivesReloadWithEveryField) {
 }
 
 TEST(JobStore, EveryTriggerSurvivesAReload) {
-  testing::JobsTempDir dir;
+  testing::TempDir dir;
   testing::FakeClock clock;
   const std::vector<JobTrigger> triggers{JobTrigger::kApi, JobTrigger::kSchedule,
                                          JobTrigger::kStartup, JobTrigger::kRestore};
@@ -80,7 +80,7 @@ TEST(JobStore, EveryTriggerSurvivesAReload) {
 }
 
 TEST(JobStore, JobsRunningAtLoadAreMarkedInterrupted) {
-  testing::JobsTempDir dir;
+  testing::TempDir dir;
   testing::FakeClock clock;
   {
     JobStore store(dir.path(), 10);
@@ -99,7 +99,7 @@ TEST(JobStore, JobsRunningAtLoadAreMarkedInterrupted) {
 }
 
 TEST(JobStore, HistoryIsBoundedAndDropsOldLogs) {
-  testing::JobsTempDir dir;
+  testing::TempDir dir;
   testing::FakeClock clock;
   JobStore store(dir.path(), 3);
   store.load(clock.wall());
@@ -118,7 +118,7 @@ TEST(JobStore, HistoryIsBoundedAndDropsOldLogs) {
 }
 
 TEST(JobStore, DamagedHistoryIsSetAsideNotFatal) {
-  testing::JobsTempDir dir;
+  testing::TempDir dir;
   testing::FakeClock clock;
   std::filesystem::create_directories(dir.path());
   std::ofstream(dir.path() / "history.json") << "{not json";
@@ -130,7 +130,7 @@ TEST(JobStore, DamagedHistoryIsSetAsideNotFatal) {
 }
 
 TEST(JobStore, DamagedEntriesAreSkipped) {
-  testing::JobsTempDir dir;
+  testing::TempDir dir;
   testing::FakeClock clock;
   nlohmann::json doc = nlohmann::json::array();
   doc.push_back(toJson(makeJob("good", JobState::kSucceeded, clock.wall())));

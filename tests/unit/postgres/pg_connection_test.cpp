@@ -6,7 +6,7 @@
 
 #include <gtest/gtest.h>
 
-#include "tests/unit/postgres/temp_dir.h"
+#include "tests/unit/temp_dir.h"
 
 namespace pgbr {
 namespace {

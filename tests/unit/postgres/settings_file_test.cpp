@@ -5,7 +5,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "tests/unit/postgres/temp_dir.h"
+#include "tests/unit/temp_dir.h"
 
 namespace pgbr {
 namespace {
@@ -283,16 +283,6 @@ TEST(ApplySupervisorConf, AConfigFileElsewhereIsNotEdited) {
   ASSERT_THAT(result.warnings, SizeIs(1));
   EXPECT_THAT(result.warnings[0], HasSubstr("/etc/postgresql/pg.conf"));
   EXPECT_FALSE(fs::exists(dir.path() / "postgresql.conf"));
-}
-
-TEST(WriteFileAtomically, ReplacesContentAndSetsMode) {
-  testing::TempDir dir;
-  const auto file = dir.write("f", "old");
-  ASSERT_EQ(writeFileAtomically(file, "new", fs::perms::owner_read), "");
-  EXPECT_EQ(testing::TempDir::read(file), "new");
-  EXPECT_EQ(fs::status(file).permissions(), fs::perms::owner_read);
-  EXPECT_THAT(writeFileAtomically(dir.path() / "missing-dir" / "f", "x", fs::perms::owner_read),
-              HasSubstr("cannot create"));
 }
 
 }  // namespace

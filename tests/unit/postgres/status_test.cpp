@@ -5,7 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "supervisor/common/time_format.h"
-#include "tests/unit/postgres/temp_dir.h"
+#include "tests/unit/temp_dir.h"
 
 namespace pgbr {
 namespace {

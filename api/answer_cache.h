@@ -14,24 +14,36 @@ namespace pgbr::api {
 
 class AnswerCache {
  public:
-  // The answer for (revision, second): the stored one when it was built for both, else `build()`
-  // (called with the cache locked, so a burst of requests builds it once).
-  std::shared_ptr<const std::string> get(uint64_t revision, int64_t second,
-                                         const std::function<std::string()>& build) {
-    std::lock_guard lock(mutex_);
-    if (!text_ || revision != revision_ || second != second_) {
-      text_ = std::make_shared<const std::string>(build());
-      revision_ = revision;
-      second_ = second;
-    }
-    return text_;
-  }
+  using Text = std::shared_ptr<const std::string>;
+
+  // The answer for (revision, second). When only the second moved, one caller rebuilds it and
+  // the callers arriving meanwhile get the previous second's answer instead of queueing behind
+  // the build (under load every worker would otherwise pile up on it at each second). When the
+  // revision moved, the caller waits for an answer built at that revision or later: a client
+  // that just changed something never reads the state from before its change.
+  Text get(uint64_t revision, int64_t second, const std::function<std::string()>& build);
+
+  // How many times get() called `build`, for tests.
+  uint64_t builds() const;
 
  private:
-  std::mutex mutex_;
-  std::shared_ptr<const std::string> text_;
-  uint64_t revision_ = 0;
-  int64_t second_ = 0;
+  struct Entry {
+    uint64_t revision;
+    int64_t second;
+    std::string text;
+  };
+  using EntryPtr = std::shared_ptr<const Entry>;
+
+  EntryPtr current() const;
+  // With build_mutex_ held: the current entry when it serves (revision, second), else a new one.
+  EntryPtr buildLocked(uint64_t revision, int64_t second,
+                       const std::function<std::string()>& build);
+  static Text textOf(const EntryPtr& entry) { return Text(entry, &entry->text); }
+
+  mutable std::mutex entry_mutex_;  // held only to copy or replace entry_
+  EntryPtr entry_;
+  std::mutex build_mutex_;  // held by the one caller building
+  uint64_t builds_ = 0;     // under entry_mutex_
 };
 
 }  // namespace pgbr::api

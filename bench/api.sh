@@ -2,21 +2,25 @@
 # API benchmark: do the read routes stay fast while a big backup runs, and do they never run
 # pgBackRest themselves? Run by hand, as root, on an otherwise quiet machine:
 #
-#   bench/api.sh [--binary PATH] [--scale N] [--duration S] [--connections N] [--threads N]
-#                [--keep]
+#   bench/api.sh [--binary PATH] [--scale N] [--duration S] [--rounds R] [--connections N]
+#                [--threads N] [--keep]
 #
 # One supervisor (local repository, schedules off, PGBR_INFO_REFRESH_S=3600 so the timer does not
 # refresh the repository view during the run) in a temporary folder; a pgbench database of scale
 # N (default 50, ~750 MB), settled: checkpointed and its WAL archived (see bench_settle in
-# bench/lib.sh). Then for each route, GET /pgBackRest/info and GET /api/v1/status: start a full
-# backup through the API, and while it runs drive the route with wrk for S seconds (default 10)
-# over N connections (default 64) from T threads (default 2), with the token header.
-# pgbr_info_refreshes_total is read from /metrics before the backup and after it finished: the
-# backup job's own refresh at its end is the only increase allowed; any other was caused by
-# requests.
-# Prints a table; exits 1 when a target is missed (>= 20000 requests/s, p99 <= 10 ms, no refresh
-# caused by requests, no error answers, the backup running for the whole load), 2 when something
-# failed.
+# bench/lib.sh). Then R rounds (default 3), each of:
+#   - baseline: GET /healthz (no cache, no JSON, no token) with nothing else running: what the
+#     HTTP stack and this machine give at that moment;
+#   - for GET /pgBackRest/info and GET /api/v1/status: start a full backup through the API and
+#     while it runs drive the route with the token header;
+# every load being wrk for S seconds (default 10) over N connections (default 64) from T threads
+# (default 2). pgbr_info_refreshes_total is read from /metrics before each backup and after it
+# finished: the backup job's own refresh at its end is the only increase allowed; any other was
+# caused by requests.
+# Prints each reading and a table of medians over the rounds, with ratios to the baseline; exits
+# 1 when a median misses a target (>= 20000 requests/s, p99 <= 10 ms) or any reading shows a
+# refresh caused by requests, an error answer, or a backup that ended before its load did; 2
+# when something failed.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -27,12 +31,13 @@ readonly TARGET_P99_MS=10
 binary=${PGBR_BINARY:-$ROOT/build/pgbr-supervisor}
 scale=50
 duration=10
+rounds=3
 connections=64
 threads=2
 keep=0
 
 usage() {
-  sed -n '2,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,25p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
   exit "${1:-0}"
 }
 die() {
@@ -45,6 +50,7 @@ while [ $# -gt 0 ]; do
     --binary) binary=$2; shift 2 ;;
     --scale) scale=$2; shift 2 ;;
     --duration) duration=$2; shift 2 ;;
+    --rounds) rounds=$2; shift 2 ;;
     --connections) connections=$2; shift 2 ;;
     --threads) threads=$2; shift 2 ;;
     --keep) keep=1; shift ;;
@@ -54,8 +60,8 @@ while [ $# -gt 0 ]; do
 done
 [ "$(id -u)" = 0 ] || die "run as root: the supervisor drops to postgres by itself"
 [ -x "$binary" ] || die "no supervisor binary at $binary; build it or pass --binary"
-for n in "$scale" "$duration" "$connections" "$threads"; do
-  [[ "$n" =~ ^[1-9][0-9]*$ ]] || die "--scale, --duration, --connections and --threads take positive numbers"
+for n in "$scale" "$duration" "$rounds" "$connections" "$threads"; do
+  [[ "$n" =~ ^[1-9][0-9]*$ ]] || die "--scale, --duration, --rounds, --connections and --threads take positive numbers"
 done
 if ! command -v wrk > /dev/null; then
   echo "installing wrk"
@@ -82,63 +88,97 @@ to_ms() {
     printf "%.2f", n }'
 }
 
-declare -A rps p50 p99 bad errs caused overlap
-routes=(/pgBackRest/info /api/v1/status)
-misses=0
-for route in "${routes[@]}"; do
-  echo "$route: full backup through the API, wrk for $duration s meanwhile"
-  before=$(refreshes)
-  id=$(call -X POST -H 'Content-Type: application/json' -d '{"type":"full"}' "$api/api/v1/backups" | jq -r .job.id)
-  if [ -z "$id" ] || [ "$id" = null ]; then die "the API did not accept the backup"; fi
-  wait_for 60 job_started "$id" || die "backup job $id did not start"
-  t=$(now)
+# One wrk load on $1 into $work/wrk.out; sets w_rps, w_p50, w_p99, w_bad (non-2xx answers) and
+# w_errs (socket errors).
+load() {
   wrk -t "$threads" -c "$connections" -d "${duration}s" --latency \
-    -H "Authorization: Bearer $token" "$api$route" > "$work/wrk.out" 2>&1 || die "wrk failed: $(cat "$work/wrk.out")"
-  # How much of the load ran while the backup did.
-  if job_finished "$id"; then
-    overlap[$route]="ended earlier"
-  else
-    overlap[$route]="whole run"
-  fi
-  wait_for 3600 job_finished "$id" || die "backup job $id did not finish"
-  [ "$(job_state "$id")" = succeeded ] || die "backup job $id failed: $(call "$api/api/v1/jobs/$id")"
-  after=$(refreshes)
-  # The backup job refreshes the repository view once when it ends; the rest came from requests.
-  caused[$route]=$((after - before - 1))
-  rps[$route]=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$work/wrk.out")
-  p50[$route]=$(to_ms "$(awk '$1 == "50%" { print $2 }' "$work/wrk.out")")
-  p99[$route]=$(to_ms "$(awk '$1 == "99%" { print $2 }' "$work/wrk.out")")
-  bad[$route]=$(awk '/Non-2xx or 3xx responses:/ { print $NF }' "$work/wrk.out")
-  bad[$route]=${bad[$route]:-0}
-  errs[$route]=$(awk '/Socket errors:/ { gsub(",", ""); print $4 + $6 + $8 + $10 }' "$work/wrk.out")
-  errs[$route]=${errs[$route]:-0}
-  [ -n "${rps[$route]}" ] || die "no result from wrk: $(cat "$work/wrk.out")"
-  echo "  ${rps[$route]} requests/s, p99 ${p99[$route]} ms, backup $(elapsed "$t") s after the load began"
-  cp "$work/wrk.out" "$work/wrk-${route//\//_}.out"
+    -H "Authorization: Bearer $token" "$api$1" > "$work/wrk.out" 2>&1 || die "wrk failed: $(cat "$work/wrk.out")"
+  w_rps=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$work/wrk.out")
+  [ -n "$w_rps" ] || die "no result from wrk: $(cat "$work/wrk.out")"
+  w_p50=$(to_ms "$(awk '$1 == "50%" { print $2 }' "$work/wrk.out")")
+  w_p99=$(to_ms "$(awk '$1 == "99%" { print $2 }' "$work/wrk.out")")
+  w_bad=$(awk '/Non-2xx or 3xx responses:/ { print $NF }' "$work/wrk.out")
+  w_bad=${w_bad:-0}
+  w_errs=$(awk '/Socket errors:/ { gsub(",", ""); print $4 + $6 + $8 + $10 }' "$work/wrk.out")
+  w_errs=${w_errs:-0}
+}
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+range() { printf '%s\n' "$@" | sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { print lo " to " hi }'; }
+
+baseline=/healthz
+routes=(/pgBackRest/info /api/v1/status)
+declare -A rps p50 p99 # space-separated readings per route, one per round
+invalid=()
+for round in $(seq "$rounds"); do
+  echo "round $round of $rounds"
+  echo "  $baseline, nothing else running"
+  load "$baseline"
+  rps[$baseline]+="$w_rps " p50[$baseline]+="$w_p50 " p99[$baseline]+="$w_p99 "
+  echo "    $w_rps requests/s, p99 $w_p99 ms"
+  for route in "${routes[@]}"; do
+    echo "  $route: full backup through the API, wrk for $duration s meanwhile"
+    before=$(refreshes)
+    id=$(call -X POST -H 'Content-Type: application/json' -d '{"type":"full"}' "$api/api/v1/backups" | jq -r .job.id)
+    if [ -z "$id" ] || [ "$id" = null ]; then die "the API did not accept the backup"; fi
+    wait_for 60 job_started "$id" || die "backup job $id did not start"
+    t=$(now)
+    load "$route"
+    # The whole load must run while the backup does.
+    if job_finished "$id"; then
+      invalid+=("round $round $route: the backup ended before the load did, so part of the run measured an idle machine; raise --scale")
+    fi
+    wait_for 3600 job_finished "$id" || die "backup job $id did not finish"
+    [ "$(job_state "$id")" = succeeded ] || die "backup job $id failed: $(call "$api/api/v1/jobs/$id")"
+    after=$(refreshes)
+    # The backup job refreshes the repository view once when it ends; the rest came from requests.
+    caused=$((after - before - 1))
+    [ "$caused" -le 0 ] || invalid+=("round $round $route: $caused pgbackrest run(s) caused by requests")
+    [ "$w_bad" = 0 ] && [ "$w_errs" = 0 ] ||
+      invalid+=("round $round $route: $w_bad error answers, $w_errs socket errors")
+    rps[$route]+="$w_rps " p50[$route]+="$w_p50 " p99[$route]+="$w_p99 "
+    echo "    $w_rps requests/s, p99 $w_p99 ms, pgbackrest runs caused $caused, backup $(elapsed "$t") s after the load began"
+    cp "$work/wrk.out" "$work/wrk-$round-${route//\//_}.out"
+  done
 done
 
+# shellcheck disable=SC2086 # the readings are space-separated numbers
+{
+  b_rps=$(median ${rps[$baseline]})
+  b_p99=$(median ${p99[$baseline]})
+}
 echo
-echo "pgbench scale $scale ($db_mib MiB) full backup running; wrk -t$threads -c$connections -d${duration}s; $(nproc) CPUs"
+echo "pgbench scale $scale ($db_mib MiB); wrk -t$threads -c$connections -d${duration}s; $rounds rounds; $(nproc) CPUs"
+echo "medians over the rounds; ratios against the baseline measured in the same rounds"
 echo
-printf '| %-18s | %10s | %8s | %8s | %8s | %7s | %16s | %s\n' route "requests/s" "p50 ms" "p99 ms" \
-  "non-2xx" errors "pgbackrest runs" "backup during load"
-printf '| %-18s | %10s | %8s | %8s | %8s | %7s | %16s | %s\n' ----- ---------- ------ ------ \
-  ------- ------ --------------- ------------------
-for route in "${routes[@]}"; do
-  printf '| %-18s | %10s | %8s | %8s | %8s | %7s | %16s | %s\n' "$route" "${rps[$route]}" \
-    "${p50[$route]}" "${p99[$route]}" "${bad[$route]}" "${errs[$route]}" "${caused[$route]}" \
-    "${overlap[$route]}"
+printf '| %-16s | %-16s | %10s | %7s | %8s | %8s | %7s | %s\n' route load "requests/s" "/base" "p50 ms" "p99 ms" "/base" "p99 readings (ms)"
+printf '| %-16s | %-16s | %10s | %7s | %8s | %8s | %7s | %s\n' ----- ---- ---------- ----- ------ ------ ----- -----------------
+misses=0
+for route in "$baseline" "${routes[@]}"; do
+  # shellcheck disable=SC2086
+  {
+    m_rps=$(median ${rps[$route]})
+    m_p50=$(median ${p50[$route]})
+    m_p99=$(median ${p99[$route]})
+    r_p99=$(range ${p99[$route]})
+  }
+  what="full backup"
+  [ "$route" != "$baseline" ] || what="nothing (baseline)"
+  printf '| %-16s | %-16s | %10.0f | %7.2f | %8.2f | %8.2f | %7.2f | %s\n' "$route" "$what" "$m_rps" \
+    "$(awk -v a="$m_rps" -v b="$b_rps" 'BEGIN { print a / b }')" "$m_p50" "$m_p99" \
+    "$(awk -v a="$m_p99" -v b="$b_p99" 'BEGIN { print a / b }')" "$r_p99"
+  [ "$route" != "$baseline" ] || continue
   miss=()
-  [ "${rps[$route]}" -ge "$TARGET_RPS" ] || miss+=("requests/s below $TARGET_RPS")
-  awk -v p="${p99[$route]}" -v t="$TARGET_P99_MS" 'BEGIN { exit !(p <= t) }' || miss+=("p99 above $TARGET_P99_MS ms")
-  [ "${caused[$route]}" -le 0 ] || miss+=("${caused[$route]} pgbackrest run(s) caused by requests")
-  [ "${bad[$route]}" = 0 ] && [ "${errs[$route]}" = 0 ] || miss+=("error answers or socket errors")
-  [ "${overlap[$route]}" = "whole run" ] || miss+=("the backup ended before the load did, so part of the run measured an idle machine; raise --scale")
+  awk -v r="$m_rps" -v t="$TARGET_RPS" 'BEGIN { exit !(r >= t) }' || miss+=("requests/s below $TARGET_RPS")
+  awk -v p="$m_p99" -v t="$TARGET_P99_MS" 'BEGIN { exit !(p <= t) }' || miss+=("p99 above $TARGET_P99_MS ms")
   if [ ${#miss[@]} -gt 0 ]; then
     misses=$((misses + 1))
     echo "  MISS $route: $(IFS=';'; echo "${miss[*]}")" >&2
   fi
 done
+for line in "${invalid[@]}"; do
+  misses=$((misses + 1))
+  echo "  MISS $line" >&2
+done
 echo
-echo "targets: >= $TARGET_RPS requests/s, p99 <= $TARGET_P99_MS ms, 0 pgbackrest runs caused by requests"
+echo "targets (medians): >= $TARGET_RPS requests/s, p99 <= $TARGET_P99_MS ms; every reading: 0 pgbackrest runs caused by requests, no errors, the backup running for the whole load"
 [ "$misses" = 0 ] || exit 1

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2154 # binary, scale, keep and PGBIN come from the caller
 # Shared by bench/api.sh and bench/backup.sh (sourced, not run): one supervisor in a temporary
 # folder with a local repository, schedules off, and a pgbench database.
 #

@@ -20,10 +20,11 @@ SELECT pg_is_in_recovery(),
        (SELECT system_identifier FROM pg_control_system())::text,
        a.archived_count, a.last_archived_wal, extract(epoch FROM a.last_archived_time),
        a.failed_count, a.last_failed_wal, extract(epoch FROM a.last_failed_time),
-       extract(epoch FROM a.stats_reset)
+       extract(epoch FROM a.stats_reset),
+       CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_walfile_name(pg_current_wal_lsn()) END
   FROM pg_stat_archiver a)sql";
 
-constexpr size_t kStatusColumns = 12;
+constexpr size_t kStatusColumns = 13;
 
 template <typename Int>
 std::optional<Int> parseInt(const std::optional<std::string>& text) {
@@ -47,6 +48,15 @@ std::optional<WallTime> parseEpochSeconds(const std::optional<std::string>& text
   return WallTime(std::chrono::duration_cast<WallTime::duration>(micros));
 }
 
+uint32_t walTimeline(std::string_view wal_file) {
+  // 000000020000000A000000FE: the timeline is the first eight hex digits.
+  if (wal_file.size() < 24) return 0;
+  uint32_t timeline = 0;
+  const char* end = wal_file.data() + 8;
+  auto [ptr, ec] = std::from_chars(wal_file.data(), end, timeline, 16);
+  return ec == std::errc() && ptr == end ? timeline : 0;
+}
+
 PostgresStatus parseStatusRow(const std::vector<std::optional<std::string>>& row) {
   PostgresStatus status;
   if (row.size() != kStatusColumns) {
@@ -67,6 +77,7 @@ PostgresStatus parseStatusRow(const std::vector<std::optional<std::string>>& row
   a.last_failed_wal = row[9].value_or("");
   a.last_failed_time = parseEpochSeconds(row[10]);
   a.stats_reset = parseEpochSeconds(row[11]);
+  status.timeline = walTimeline(row[12].value_or(""));
   status.ok = true;
   return status;
 }

@@ -14,6 +14,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "supervisor/common/clock.h"
@@ -39,6 +40,7 @@ struct PostgresStatus {
   std::string server_version;     // "15.4 (Debian 15.4-1.pgdg120+1)"
   int server_version_num = 0;     // 150004
   std::string system_identifier;  // uint64 as decimal text: it exceeds 2^53, so never a double
+  uint32_t timeline = 0;          // the timeline WAL is written on; 0 in recovery or unknown
   ArchiverStats archiver;
 };
 
@@ -66,6 +68,10 @@ class PostgresStatusReader {
 // in_recovery, connections, server_version, server_version_num, system_identifier,
 // archived_count, last_archived_wal, last_archived_epoch, failed_count, last_failed_wal,
 // last_failed_epoch, stats_reset_epoch.
+// The timeline of a WAL segment file name ("000000020000000A000000FE" -> 2), or 0 when the name
+// is not one.
+uint32_t walTimeline(std::string_view wal_file);
+
 PostgresStatus parseStatusRow(const std::vector<std::optional<std::string>>& row);
 
 // "1700000000.123456" (extract(epoch from ...)) -> a wall time; nullopt for NULL or garbage.

@@ -1,5 +1,6 @@
 #include "supervisor/service/supervisor.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -325,29 +326,52 @@ void Supervisor::handleSignal(int sig) {
   }
 }
 
+std::optional<uint32_t> Supervisor::timelineWithoutBackup() {
+  uint32_t current = 0;
+  {
+    std::lock_guard lock(archive_mutex_);
+    if (archive_.pg.ok) current = archive_.pg.timeline;
+  }
+  if (current == 0) return std::nullopt;  // in recovery, down, or not read yet
+  uint32_t newest = 0;
+  {
+    std::lock_guard lock(info_mutex_);
+    if (!info_) return std::nullopt;
+    for (const auto& backup : info_->backups) {
+      if (backup.wal_start) newest = std::max(newest, walTimeline(*backup.wal_start));
+    }
+  }
+  // No backup at all is the start-up's business (it takes a first full one).
+  if (newest == 0 || newest >= current) return std::nullopt;
+  return current;
+}
+
 void Supervisor::tickSchedule() {
   if (!startup_done_ || shutting_down_) return;
   const bool busy = jobs_->running().has_value() || restore_running_ ||
                     postgres_->state() != ProcessState::kRunning;
-  if (backup_after_restore_ && !busy) {
-    // A restore that ends in promotion starts a new timeline, and a backup taken on the old one
-    // after the restore's target cannot be the start of a restore into the new one: "latest"
-    // would pick it and recovery would refuse the timeline. One backup on the new timeline fixes
-    // that (incremental: pgBackRest makes it full when there is none to build on).
-    backup_after_restore_ = false;
+  const std::optional<uint32_t> timeline = busy ? std::nullopt : timelineWithoutBackup();
+  if (timeline && *timeline != timeline_backup_started_) {
+    // A restore that ends in promotion (or a paused one promoted by hand) starts a new timeline,
+    // and a backup taken on the old one after the restore's target cannot be the start of a
+    // restore into the new one: "latest" would pick it and recovery would refuse the timeline.
+    // One backup on the new timeline fixes that (incremental: pgBackRest makes it full when there
+    // is none to build on). Tried once per timeline; the schedule's backups also fix it.
+    timeline_backup_started_ = *timeline;
     BackupRequest request;
     request.type = "incr";
     request.trigger = JobTrigger::kRestore;
     auto outcome = startBackup(request);
     if (const auto* job = std::get_if<Job>(&outcome)) {
       spdlog::info(
-          "the restore started a new timeline: taking an incremental backup on it (job {})",
-          job->id);
+          "postgres writes timeline {} and the repository holds no backup of it yet (a restore "
+          "or a promotion started it): taking an incremental backup on it (job {})",
+          *timeline, job->id);
     } else {
       spdlog::warn(
-          "the backup after the restore was not started: {}; take one before relying on "
+          "the backup of the new timeline {} was not started: {}; take one before relying on "
           "later restores",
-          std::get<Error>(outcome).message);
+          *timeline, std::get<Error>(outcome).message);
     }
     return;
   }
@@ -711,7 +735,31 @@ Outcome<Job> Supervisor::startBackup(const BackupRequest& request) {
         "postgres is " + std::string(toString(postgres_->state())) + "; a backup needs it running"};
   nlohmann::json params{{"type", request.type}};
   if (!request.annotation.empty()) params["annotation"] = request.annotation;
-  return submit(JobKind::kBackup, request.trigger, params, commandExecutor(*argv, true));
+  JobExecutor backup = commandExecutor(*argv, true);
+  return submit(JobKind::kBackup, request.trigger, params,
+                [this, backup = std::move(backup)](JobContext& job) {
+                  recordTimeline(job);
+                  return backup(job);
+                });
+}
+
+void Supervisor::recordTimeline(JobContext& ctx) {
+  // pg_control names the timeline of its last checkpoint. After a promotion by hand (pg_promote,
+  // a promote signal) the first checkpoint on the new timeline is a spread one that can take
+  // minutes, and until it ends pgBackRest refuses to back up ("WAL timeline 2 does not match
+  // pg_control timeline 1"). A restore that promotes at its target checkpoints at once.
+  constexpr const char* kUnrecorded = R"sql(
+SELECT CASE WHEN pg_is_in_recovery() THEN false
+            ELSE (SELECT timeline_id FROM pg_control_checkpoint()) <>
+                 ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int END)sql";
+  ConnectResult conn = connectPg(connParams());
+  if (!conn.ok()) return;  // pgBackRest says what is wrong with Postgres in its own words
+  const QueryValue unrecorded = queryValue(conn.conn.get(), kUnrecorded);
+  if (!unrecorded.ok() || unrecorded.value != "t") return;
+  ctx.log().appendLine(
+      "postgres was promoted to a new timeline and has not checkpointed on it yet: CHECKPOINT");
+  const std::string error = execStatement(conn.conn.get(), "CHECKPOINT");
+  if (!error.empty()) ctx.log().appendLine("the checkpoint failed: " + error);
 }
 
 Outcome<Job> Supervisor::startStanzaCreate(JobTrigger trigger) {
@@ -907,12 +955,6 @@ void Supervisor::onJobFinished(const Job& job) {
                                job.state == JobState::kSucceeded, job.id);
     }
     saveScheduleState();
-  }
-  if (job.kind == JobKind::kRestore && job.state == JobState::kSucceeded) {
-    const std::string type = job.params.value("type", "");
-    const bool paused =
-        job.params.value("target_action", "promote") == "pause" && type != "delta" && type != "set";
-    if (!paused) backup_after_restore_ = true;  // see tickSchedule
   }
   // The repository changed (or may have): read it again before anyone sees the job finished.
   refreshInfo();

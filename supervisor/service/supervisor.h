@@ -81,6 +81,12 @@ class Supervisor final : public Service {
   void startupSequence();
   void handleSignal(int sig);
   void tickSchedule();
+  // The timeline Postgres writes on when every backup in the repository is of an earlier one
+  // (a restore ending in promotion, or a promotion by hand, started it); nullopt otherwise or
+  // when either is unknown.
+  std::optional<uint32_t> timelineWithoutBackup();
+  // Before a backup: checkpoints when Postgres writes a timeline pg_control does not name yet.
+  void recordTimeline(JobContext& ctx);
   void monitorThread(std::stop_token stop);
   void beginShutdown(StopMode mode, int sig);
 
@@ -138,11 +144,11 @@ class Supervisor final : public Service {
   std::atomic<bool> init_failed_{false};
   std::atomic<bool> startup_done_{false};
   std::atomic<bool> restore_running_{false};
-  std::atomic<bool> backup_after_restore_{false};  // a promoted restore asks for one backup
   std::atomic<bool> shutting_down_{false};
   std::atomic<bool> cancel_init_{false};
   std::atomic<bool> info_refresh_requested_{false};
   int exit_signal_ = 0;
+  uint32_t timeline_backup_started_ = 0;  // monitor thread only: see tickSchedule
   std::string init_error_;
   std::thread init_thread_;
   std::thread startup_thread_;

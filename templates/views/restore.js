@@ -100,7 +100,7 @@ function consequences(request, ctx) {
       break;
   }
   if (request.target_action === 'pause') {
-    lines.push('At the target, recovery pauses: Postgres stays read-only so you can check the data. Run SELECT pg_wal_replay_resume(); to open it for writes.');
+    lines.push('At the target, recovery pauses: Postgres stays read-only so you can check the data. Run SELECT pg_wal_replay_resume(); to open it for writes on a new timeline; an incremental backup of it follows.');
   } else if (request.target_action === 'promote') {
     lines.push('At the target, Postgres is promoted and opens for writes on a new timeline; an incremental backup of it follows, so later restores can start there.');
   }
@@ -164,7 +164,7 @@ function mountProgress(container, app, scope, jobId, targetAction) {
       title.textContent = 'Restore finished';
       morph(outcome, h('p', { class: ['health', 'tone-ok'], testid: 'restore-done', role: 'status' }, icon('ok'),
         targetAction === 'pause' && pg.in_recovery
-          ? 'Postgres is back, paused at the target and read-only. Check the data, then run SELECT pg_wal_replay_resume(); to open it for writes.'
+          ? 'Postgres is back, paused at the target and read-only. Check the data, then run SELECT pg_wal_replay_resume(); to open it for writes (a backup of the new timeline follows).'
           : 'Postgres is back and accepting connections.'),
         h('div', { class: 'actions' }, h('a', { class: 'btn', href: '#/overview', testid: 'restore-to-overview' }, 'Go to the overview')));
     } else if (finished && job.state !== 'succeeded') {

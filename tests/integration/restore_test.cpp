@@ -1,12 +1,14 @@
 // Restores through the API against the real binary, Postgres and pgBackRest: point in time, delta
-// after a lost relation file, an older backup set, the refusals that must leave Postgres alone,
-// and a restore that fails (recovery never reaches its target) followed by a retry that works.
+// after a lost relation file, an older backup set, a restore that pauses at its target and is
+// promoted by hand, the refusals that must leave Postgres alone, and a restore that fails
+// (recovery never reaches its target) followed by a retry that works.
 //
 // Each test runs its own supervisor: a restore changes the timeline and the repository's history,
 // which must not leak into the next test.
 #include <unistd.h>
 
 #include <cctype>
+#include <thread>
 
 #include "tests/integration/harness.h"
 
@@ -315,6 +317,74 @@ TEST_F(Restore, OlderBackupSetIsTheStartingPointAndImmediateStopsAtIt) {
   auto pg = sup().connect();
   ASSERT_NO_FATAL_FAILURE(expectPostgresBack(sup(), *pg));
   EXPECT_EQ(checksum(*pg, "sets"), as_of_a);
+}
+
+TEST_F(Restore, PauseWaitsAtTheTargetAndAPromotionByHandGetsItsTimelineBackedUp) {
+  PGBR_REQUIRE_ROOT();
+  ASSERT_NO_FATAL_FAILURE(startSupervisor());
+  std::string at_target;
+  std::string target;
+  std::string timeline_before;
+  {
+    auto pg = sup().connect();
+    ASSERT_TRUE(pg->ok()) << pg->error();
+    const std::string finished =
+        sup().get("/api/v1/backups/latest").json().value("finished_at", "");
+    ASSERT_FALSE(finished.empty());
+    ASSERT_TRUE(eventually(
+        [&] {
+          return pg->value("select clock_timestamp() >= '" + finished +
+                           "'::timestamptz + interval '1 s'") == "t";
+        },
+        5s, 10ms));
+    ASSERT_TRUE(pg->exec("create table paused(id int primary key, v text)"));
+    ASSERT_TRUE(pg->exec("insert into paused select g, 'kept ' || g from generate_series(1, 50) g"));
+    at_target = checksum(*pg, "paused");
+    target = pg->value(
+        "select to_char(clock_timestamp() at time zone 'UTC', "
+        "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')");
+    ASSERT_TRUE(eventually(
+        [&] {
+          return pg->value("select clock_timestamp() > '" + target + "'::timestamptz") == "t";
+        },
+        5s, 1ms));
+    ASSERT_TRUE(
+        pg->exec("insert into paused select g, 'later ' || g from generate_series(51, 80) g"));
+    timeline_before = timeline(*pg);
+    ASSERT_TRUE(archiveCurrentWal(sup(), *pg));
+  }
+
+  const Json job = restore(sup(), {{"type", "time"},
+                                   {"target", target},
+                                   {"target_action", "pause"},
+                                   {"confirm", "main"}});
+  ASSERT_EQ(job.value("state", ""), "succeeded") << job.dump() << "\n" << sup().postgresLog();
+  auto pg = sup().connect();
+  ASSERT_TRUE(pg->ok()) << pg->error();
+  // Paused at the target: readable, still in recovery, nothing after the target applied.
+  EXPECT_EQ(pg->value("select pg_is_in_recovery()"), "t");
+  EXPECT_EQ(pg->value("select pg_get_wal_replay_pause_state()"), "paused");
+  EXPECT_EQ(checksum(*pg, "paused"), at_target);
+  EXPECT_EQ(sup().get("/readyz").status, 200);
+
+  // While paused there is no new timeline, so no backup is due; a monitor round passes first.
+  std::this_thread::sleep_for(6s);
+  const Json jobs = sup().get("/api/v1/jobs?limit=5").json();
+  ASSERT_TRUE(jobs["jobs"].is_array()) << jobs.dump();
+  EXPECT_EQ(jobs["jobs"][0].value("id", ""), job.value("id", "")) << jobs.dump();
+
+  // The operator looked, liked it and promoted: the supervisor backs up the new timeline.
+  ASSERT_EQ(pg->value("select pg_promote()"), "t");
+  ASSERT_TRUE(eventually([&] { return pg->value("select pg_is_in_recovery()") == "f"; }, 30s,
+                         100ms));
+  const std::string timeline_after = timeline(*pg);
+  EXPECT_GT(timeline_after, timeline_before);
+  EXPECT_EQ(checksum(*pg, "paused"), at_target);
+  const Json after = backupAfterRestore(sup(), job.value("id", ""));
+  ASSERT_EQ(after.value("state", ""), "succeeded") << after.dump();
+  const Json latest = sup().get("/api/v1/backups/latest").json();
+  EXPECT_EQ(latest.value("label", ""), after.value("backup_label", "")) << latest.dump();
+  EXPECT_EQ(latest.value("wal_start", "").substr(0, 8), timeline_after) << latest.dump();
 }
 
 // Every refusal answers before anything is stopped: same postmaster, still RUNNING, no restore job.

@@ -113,7 +113,8 @@ TEST(ParseStatusRow, ReadsEveryColumn) {
                                                  "2",
                                                  "000000010000000000000005",
                                                  std::nullopt,
-                                                 "1767261000"};
+                                                 "1767261000",
+                                                 "0000000300000000000000A1"};
   PostgresStatus status = parseStatusRow(row);
   ASSERT_TRUE(status.ok) << status.error;
   EXPECT_FALSE(status.in_recovery);
@@ -131,14 +132,16 @@ TEST(ParseStatusRow, ReadsEveryColumn) {
   EXPECT_FALSE(status.archiver.last_failed_time);
   ASSERT_TRUE(status.archiver.stats_reset);
   EXPECT_EQ(formatRfc3339(*status.archiver.stats_reset), "2026-01-01T09:50:00Z");
+  EXPECT_EQ(status.timeline, 3u);
 }
 
 TEST(ParseStatusRow, RecoveryAndNulls) {
-  std::vector<std::optional<std::string>> row(12, std::nullopt);
+  std::vector<std::optional<std::string>> row(13, std::nullopt);
   row[0] = "t";
   PostgresStatus status = parseStatusRow(row);
   ASSERT_TRUE(status.ok);
   EXPECT_TRUE(status.in_recovery);
+  EXPECT_EQ(status.timeline, 0u);  // no WAL written during recovery
   EXPECT_EQ(status.archiver.last_archived_wal, "");
   EXPECT_FALSE(status.archiver.last_archived_time);
 }
@@ -147,6 +150,15 @@ TEST(ParseStatusRow, WrongShapeIsAnError) {
   PostgresStatus status = parseStatusRow({"t"});
   EXPECT_FALSE(status.ok);
   EXPECT_NE(status.error.find("1 columns"), std::string::npos);
+}
+
+TEST(WalTimeline, IsTheFirstEightHexDigitsOfASegmentName) {
+  EXPECT_EQ(walTimeline("000000010000000000000001"), 1u);
+  EXPECT_EQ(walTimeline("0000001A00000002000000FE"), 26u);
+  EXPECT_EQ(walTimeline("FFFFFFFF0000000000000001"), 0xFFFFFFFFu);
+  EXPECT_EQ(walTimeline(""), 0u);
+  EXPECT_EQ(walTimeline("00000002"), 0u);  // too short to be a segment
+  EXPECT_EQ(walTimeline("0000000x0000000000000001"), 0u);
 }
 
 TEST(ParseEpochSeconds, RejectsGarbage) {

@@ -150,8 +150,8 @@ echo
 echo "pgbench scale $scale ($db_mib MiB); wrk -t$threads -c$connections -d${duration}s; $rounds rounds; $(nproc) CPUs"
 echo "medians over the rounds; ratios against the baseline measured in the same rounds"
 echo
-printf '| %-16s | %-16s | %10s | %7s | %8s | %8s | %7s | %s\n' route load "requests/s" "/base" "p50 ms" "p99 ms" "/base" "p99 readings (ms)"
-printf '| %-16s | %-16s | %10s | %7s | %8s | %8s | %7s | %s\n' ----- ---- ---------- ----- ------ ------ ----- -----------------
+printf '| %-16s | %-18s | %10s | %7s | %8s | %8s | %7s | %s\n' route load "requests/s" "/base" "p50 ms" "p99 ms" "/base" "p99 readings (ms)"
+printf '| %-16s | %-18s | %10s | %7s | %8s | %8s | %7s | %s\n' ----- ---- ---------- ----- ------ ------ ----- -----------------
 misses=0
 for route in "$baseline" "${routes[@]}"; do
   # shellcheck disable=SC2086
@@ -163,7 +163,7 @@ for route in "$baseline" "${routes[@]}"; do
   }
   what="full backup"
   [ "$route" != "$baseline" ] || what="nothing (baseline)"
-  printf '| %-16s | %-16s | %10.0f | %7.2f | %8.2f | %8.2f | %7.2f | %s\n' "$route" "$what" "$m_rps" \
+  printf '| %-16s | %-18s | %10.0f | %7.2f | %8.2f | %8.2f | %7.2f | %s\n' "$route" "$what" "$m_rps" \
     "$(awk -v a="$m_rps" -v b="$b_rps" 'BEGIN { print a / b }')" "$m_p50" "$m_p99" \
     "$(awk -v a="$m_p99" -v b="$b_p99" 'BEGIN { print a / b }')" "$r_p99"
   [ "$route" != "$baseline" ] || continue

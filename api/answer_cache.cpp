@@ -30,8 +30,7 @@ AnswerCache::EntryPtr AnswerCache::current() const {
 AnswerCache::EntryPtr AnswerCache::buildLocked(uint64_t revision, int64_t second,
                                                const std::function<std::string()>& build) {
   // Another caller may have built it while this one waited.
-  if (EntryPtr entry = current();
-      entry && entry->revision >= revision && entry->second == second) {
+  if (EntryPtr entry = current(); entry && entry->revision >= revision && entry->second == second) {
     return entry;
   }
   auto entry = std::make_shared<const Entry>(Entry{revision, second, build()});

@@ -35,7 +35,7 @@ struct ApiOptions {
   size_t threads = 64;      // most workers at once; each open connection and log follow holds one
   size_t idle_threads = 2;  // workers kept while nothing happens (capped at `threads`)
   size_t keep_alive_requests = 1000;  // requests on one connection before the server closes it
-  Millis stream_poll{1000};          // how long a log follow waits for lines per round
+  Millis stream_poll{1000};           // how long a log follow waits for lines per round
   Millis seed_wait{std::chrono::hours(24)};  // a seed route waits this long for its job
   Seconds read_timeout{10};
   Seconds write_timeout{30};

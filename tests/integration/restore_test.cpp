@@ -338,7 +338,8 @@ TEST_F(Restore, PauseWaitsAtTheTargetAndAPromotionByHandGetsItsTimelineBackedUp)
         },
         5s, 10ms));
     ASSERT_TRUE(pg->exec("create table paused(id int primary key, v text)"));
-    ASSERT_TRUE(pg->exec("insert into paused select g, 'kept ' || g from generate_series(1, 50) g"));
+    ASSERT_TRUE(
+        pg->exec("insert into paused select g, 'kept ' || g from generate_series(1, 50) g"));
     at_target = checksum(*pg, "paused");
     target = pg->value(
         "select to_char(clock_timestamp() at time zone 'UTC', "
@@ -354,10 +355,9 @@ TEST_F(Restore, PauseWaitsAtTheTargetAndAPromotionByHandGetsItsTimelineBackedUp)
     ASSERT_TRUE(archiveCurrentWal(sup(), *pg));
   }
 
-  const Json job = restore(sup(), {{"type", "time"},
-                                   {"target", target},
-                                   {"target_action", "pause"},
-                                   {"confirm", "main"}});
+  const Json job = restore(
+      sup(),
+      {{"type", "time"}, {"target", target}, {"target_action", "pause"}, {"confirm", "main"}});
   ASSERT_EQ(job.value("state", ""), "succeeded") << job.dump() << "\n" << sup().postgresLog();
   auto pg = sup().connect();
   ASSERT_TRUE(pg->ok()) << pg->error();
@@ -375,8 +375,8 @@ TEST_F(Restore, PauseWaitsAtTheTargetAndAPromotionByHandGetsItsTimelineBackedUp)
 
   // The operator looked, liked it and promoted: the supervisor backs up the new timeline.
   ASSERT_EQ(pg->value("select pg_promote()"), "t");
-  ASSERT_TRUE(eventually([&] { return pg->value("select pg_is_in_recovery()") == "f"; }, 30s,
-                         100ms));
+  ASSERT_TRUE(
+      eventually([&] { return pg->value("select pg_is_in_recovery()") == "f"; }, 30s, 100ms));
   const std::string timeline_after = timeline(*pg);
   EXPECT_GT(timeline_after, timeline_before);
   EXPECT_EQ(checksum(*pg, "paused"), at_target);

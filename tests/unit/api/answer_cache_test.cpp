@@ -87,7 +87,8 @@ TEST(AnswerCache, TheFirstCallersWaitForTheFirstBuild) {
   GatedBuild gate("first");
   auto builder = std::async(std::launch::async, [&] { return *cache.get(1, 100, std::ref(gate)); });
   gate.waitStarted();
-  auto reader = std::async(std::launch::async, [&] { return *cache.get(1, 100, [] { return "x"; }); });
+  auto reader =
+      std::async(std::launch::async, [&] { return *cache.get(1, 100, [] { return "x"; }); });
   EXPECT_EQ(reader.wait_for(50ms), std::future_status::timeout);
   gate.release();
   EXPECT_EQ(builder.get(), "first");

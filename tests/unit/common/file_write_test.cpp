@@ -32,8 +32,7 @@ TEST(WriteFileAtomically, CreatesAMissingFileWithExactlyTheGivenMode) {
   testing::TempDir dir;
   const auto file = dir.path() / "token";
   const std::string content(100000, 'x');  // more than one write of a small buffer
-  ASSERT_EQ(writeFileAtomically(file, content, fs::perms::owner_read | fs::perms::owner_write),
-            "");
+  ASSERT_EQ(writeFileAtomically(file, content, fs::perms::owner_read | fs::perms::owner_write), "");
   EXPECT_EQ(testing::TempDir::read(file), content);
   EXPECT_EQ(fs::status(file).permissions(), fs::perms::owner_read | fs::perms::owner_write);
 }

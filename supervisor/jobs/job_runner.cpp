@@ -71,26 +71,31 @@ std::string JobRunner::newId() {
 
 std::variant<Job, JobBusy> JobRunner::submit(JobKind kind, JobTrigger trigger,
                                              nlohmann::json params, JobExecutor executor) {
-  std::lock_guard lock(mutex_);
-  if (current_) return JobBusy{current_->snapshot()};
-  if (shutting_down_) {
-    Job refused;
-    refused.message = "the supervisor is shutting down";
-    return JobBusy{refused};
-  }
-  if (worker_.joinable()) worker_.join();  // the previous job's thread has finished its work
   Job job;
-  job.id = newId();
-  job.kind = kind;
-  job.trigger = trigger;
-  job.state = JobState::kQueued;
-  job.created_at = clock_.wall();
-  job.params = params.is_object() ? std::move(params) : nlohmann::json::object();
-  store_.put(job);
-  auto sink = std::make_shared<LogSink>(job.id, store_.logPath(job.id), log_options_);
-  auto ctx = std::make_shared<Context>(job, sink);
-  current_ = ctx;
-  worker_ = std::thread([this, ctx, executor = std::move(executor)] { run(ctx, executor); });
+  {
+    std::lock_guard lock(mutex_);
+    if (current_) return JobBusy{current_->snapshot()};
+    if (shutting_down_) {
+      Job refused;
+      refused.message = "the supervisor is shutting down";
+      return JobBusy{refused};
+    }
+    if (worker_.joinable()) worker_.join();  // the previous job's thread has finished its work
+    job.id = newId();
+    job.kind = kind;
+    job.trigger = trigger;
+    job.state = JobState::kQueued;
+    job.created_at = clock_.wall();
+    job.params = params.is_object() ? std::move(params) : nlohmann::json::object();
+    // In memory before the worker can record it running: the history never goes backwards.
+    store_.record(job);
+    auto sink = std::make_shared<LogSink>(job.id, store_.logPath(job.id), log_options_);
+    auto ctx = std::make_shared<Context>(job, sink);
+    current_ = ctx;
+    worker_ = std::thread([this, ctx, executor = std::move(executor)] { run(ctx, executor); });
+  }
+  // On disk outside the runner's lock, which every status request takes.
+  store_.save();
   return job;
 }
 

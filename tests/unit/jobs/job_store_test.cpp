@@ -1,10 +1,12 @@
 // Job history on disk: survives a reload, marks interrupted jobs, stays bounded (removing the
-// logs of dropped jobs), and sets a damaged file aside instead of failing.
+// logs of dropped jobs), keeps the newest history when saves race, and sets a damaged file aside
+// instead of failing.
 #include "supervisor/jobs/job_store.h"
 
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <thread>
 #include <vector>
 
 #include "supervisor/common/time_format.h"
@@ -115,6 +117,37 @@ TEST(JobStore, HistoryIsBoundedAndDropsOldLogs) {
   EXPECT_FALSE(store.get("job0").has_value());
   EXPECT_FALSE(std::filesystem::exists(store.logPath("job0")));
   EXPECT_TRUE(std::filesystem::exists(store.logPath("job4")));
+}
+
+TEST(JobStore, RacingSavesLeaveTheNewestHistoryOnDisk) {
+  testing::TempDir dir;
+  testing::FakeClock clock;
+  constexpr int kThreads = 4;
+  constexpr int kJobsEach = 25;
+  {
+    JobStore store(dir.path(), 1000);
+    store.load(clock.wall());
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&, t] {
+        for (int i = 0; i < kJobsEach; ++i) {
+          store.put(makeJob(std::to_string(t) + "-" + std::to_string(i), JobState::kSucceeded,
+                            clock.wall()));
+        }
+      });
+    }
+    for (auto& thread : threads) thread.join();
+    // A record without a save is not on disk yet; the next save writes it.
+    store.record(makeJob("last", JobState::kQueued, clock.wall()));
+    store.save();
+  }
+  JobStore again(dir.path(), 1000);
+  again.load(clock.wall());
+  EXPECT_EQ(again.list(1000).size(), static_cast<size_t>(kThreads * kJobsEach + 1));
+  EXPECT_TRUE(again.get("3-24").has_value());
+  ASSERT_TRUE(again.get("last").has_value());
+  // Queued at the save, so the reload marks it interrupted.
+  EXPECT_EQ(again.get("last")->state, JobState::kFailed);
 }
 
 TEST(JobStore, DamagedHistoryIsSetAsideNotFatal) {

@@ -113,6 +113,38 @@ std::string jobLogText(SupervisorUnderTest& sup, const std::string& id) {
   return text;
 }
 
+// Creates `table` (id, v) and runs `before` in it, notes a time target right after that commit,
+// then runs `after` strictly later. Sets `target` (UTC, microseconds) and `at_target`, the
+// table's checksum at the target. The newest backup ends a whole second before the target, as
+// pgBackRest needs to pick it for a restore to that time.
+void writeAroundATimeTarget(SupervisorUnderTest& sup, Pg& pg, const std::string& table,
+                            const std::vector<std::string>& before,
+                            const std::vector<std::string>& after, std::string& target,
+                            std::string& at_target) {
+  const std::string finished = sup.get("/api/v1/backups/latest").json().value("finished_at", "");
+  ASSERT_FALSE(finished.empty());
+  ASSERT_TRUE(eventually(
+      [&] {
+        return pg.value("select clock_timestamp() >= '" + finished +
+                        "'::timestamptz + interval '1 s'") == "t";
+      },
+      5s, 10ms));
+  ASSERT_TRUE(pg.exec("create table " + table + "(id int primary key, v text)"));
+  for (const std::string& sql : before) ASSERT_TRUE(pg.exec(sql)) << sql;
+  at_target = checksum(pg, table);
+  // The target is read after the commit, so every commit of `before` lies before it.
+  target = pg.value(
+      "select to_char(clock_timestamp() at time zone 'UTC', "
+      "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')");
+  ASSERT_EQ(target.size(), 27u) << target;
+  // `after` must commit strictly after the target.
+  ASSERT_TRUE(eventually(
+      [&] { return pg.value("select clock_timestamp() > '" + target + "'::timestamptz") == "t"; },
+      5s, 1ms));
+  for (const std::string& sql : after) ASSERT_TRUE(pg.exec(sql)) << sql;
+  ASSERT_NE(checksum(pg, table), at_target);
+}
+
 class Restore : public ::testing::Test {
  protected:
   // A fresh supervisor with its first full backup taken.
@@ -135,36 +167,12 @@ TEST_F(Restore, PointInTimeBringsBackTheTableAsItWasAtTheTarget) {
   {
     auto pg = sup().connect();
     ASSERT_TRUE(pg->ok()) << pg->error();
-    // pgBackRest picks a backup that stopped before the target's whole second.
-    const std::string finished =
-        sup().get("/api/v1/backups/latest").json().value("finished_at", "");
-    ASSERT_FALSE(finished.empty());
-    ASSERT_TRUE(eventually(
-        [&] {
-          return pg->value("select clock_timestamp() >= '" + finished +
-                           "'::timestamptz + interval '1 s'") == "t";
-        },
-        5s, 10ms));
-    ASSERT_TRUE(pg->exec("create table pitr(id int primary key, v text)"));
-    ASSERT_TRUE(
-        pg->exec("insert into pitr select g, 'first ' || g from generate_series(1, 200) g"));
-    at_target = checksum(*pg, "pitr");
-    // The target is read after the commit, so every first-group commit lies before it.
-    target = pg->value(
-        "select to_char(clock_timestamp() at time zone 'UTC', "
-        "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')");
-    ASSERT_EQ(target.size(), 27u) << target;
-    // The second group must commit strictly after the target.
-    ASSERT_TRUE(eventually(
-        [&] {
-          return pg->value("select clock_timestamp() > '" + target + "'::timestamptz") == "t";
-        },
-        5s, 1ms));
-    ASSERT_TRUE(
-        pg->exec("insert into pitr select g, 'second ' || g from generate_series(201, 300) g"));
-    ASSERT_TRUE(pg->exec("delete from pitr where id % 7 = 0"));
-    ASSERT_TRUE(pg->exec("update pitr set v = 'changed' where id < 20"));
-    ASSERT_NE(checksum(*pg, "pitr"), at_target);
+    ASSERT_NO_FATAL_FAILURE(writeAroundATimeTarget(
+        sup(), *pg, "pitr",
+        {"insert into pitr select g, 'first ' || g from generate_series(1, 200) g"},
+        {"insert into pitr select g, 'second ' || g from generate_series(201, 300) g",
+         "delete from pitr where id % 7 = 0", "update pitr set v = 'changed' where id < 20"},
+        target, at_target));
     timeline_before = timeline(*pg);
     ASSERT_TRUE(archiveCurrentWal(sup(), *pg));
   }
@@ -328,29 +336,11 @@ TEST_F(Restore, PauseWaitsAtTheTargetAndAPromotionByHandGetsItsTimelineBackedUp)
   {
     auto pg = sup().connect();
     ASSERT_TRUE(pg->ok()) << pg->error();
-    const std::string finished =
-        sup().get("/api/v1/backups/latest").json().value("finished_at", "");
-    ASSERT_FALSE(finished.empty());
-    ASSERT_TRUE(eventually(
-        [&] {
-          return pg->value("select clock_timestamp() >= '" + finished +
-                           "'::timestamptz + interval '1 s'") == "t";
-        },
-        5s, 10ms));
-    ASSERT_TRUE(pg->exec("create table paused(id int primary key, v text)"));
-    ASSERT_TRUE(
-        pg->exec("insert into paused select g, 'kept ' || g from generate_series(1, 50) g"));
-    at_target = checksum(*pg, "paused");
-    target = pg->value(
-        "select to_char(clock_timestamp() at time zone 'UTC', "
-        "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')");
-    ASSERT_TRUE(eventually(
-        [&] {
-          return pg->value("select clock_timestamp() > '" + target + "'::timestamptz") == "t";
-        },
-        5s, 1ms));
-    ASSERT_TRUE(
-        pg->exec("insert into paused select g, 'later ' || g from generate_series(51, 80) g"));
+    ASSERT_NO_FATAL_FAILURE(writeAroundATimeTarget(
+        sup(), *pg, "paused",
+        {"insert into paused select g, 'kept ' || g from generate_series(1, 50) g"},
+        {"insert into paused select g, 'later ' || g from generate_series(51, 80) g"}, target,
+        at_target));
     timeline_before = timeline(*pg);
     ASSERT_TRUE(archiveCurrentWal(sup(), *pg));
   }

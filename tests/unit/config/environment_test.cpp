@@ -8,32 +8,14 @@
 #include <filesystem>
 #include <fstream>
 
+#include "tests/unit/temp_dir.h"
+
 namespace pgbr {
 namespace {
 
 using ::testing::Contains;
 using ::testing::Not;
 using ::testing::UnorderedElementsAre;
-
-// A directory removed with everything in it when the test ends.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "pgbr-config-test-XXXXXX").string();
-    path_ = mkdtemp(pattern.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
 
 // Sets a variable of this process for the length of a test.
 class ScopedVariable {
@@ -70,7 +52,7 @@ TEST(MapEnvironmentTest, SetGetUnset) {
 }
 
 TEST(DiskFileReaderTest, ReadsWholeContent) {
-  const TempDir dir;
+  const testing::TempDir dir;
   const auto path = dir.path() / "secret";
   std::ofstream(path, std::ios::binary) << "line1\nline2\n\n";
   const DiskFileReader reader;
@@ -82,7 +64,7 @@ TEST(DiskFileReaderTest, ReadsWholeContent) {
 }
 
 TEST(DiskFileReaderTest, ExplainsFailures) {
-  const TempDir dir;
+  const testing::TempDir dir;
   const DiskFileReader reader;
   std::string error;
   EXPECT_EQ(reader.read((dir.path() / "missing").string(), &error), std::nullopt);

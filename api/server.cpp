@@ -219,8 +219,8 @@ ApiServer::Impl::Impl(Service& service, ApiOptions options)
 void ApiServer::Impl::add(const std::string& method, const std::string& path, bool open,
                           Handler handler, bool asset) {
   routes_.push_back(ApiRoute{method, path, open, asset});
-  route_patterns_.emplace_back(patternFor(path));
   const std::string pattern = patternFor(path);
+  route_patterns_.emplace_back(pattern);
   auto wrapped = [this, route = routes_.back(), handler = std::move(handler)](
                      const httplib::Request& req, httplib::Response& res) {
     dispatch(route, handler, req, res);

@@ -113,14 +113,22 @@ std::string jobLogText(SupervisorUnderTest& sup, const std::string& id) {
   return text;
 }
 
+// What writeAroundATimeTarget leaves for the restore and its checks.
+struct TimeTarget {
+  std::string target;     // UTC, microseconds
+  std::string at_target;  // the table's checksum at the target
+  std::string timeline;   // the timeline written on, before the restore
+};
+
 // Creates `table` (id, v) and runs `before` in it, notes a time target right after that commit,
-// then runs `after` strictly later. Sets `target` (UTC, microseconds) and `at_target`, the
-// table's checksum at the target. The newest backup ends a whole second before the target, as
-// pgBackRest needs to pick it for a restore to that time.
-void writeAroundATimeTarget(SupervisorUnderTest& sup, Pg& pg, const std::string& table,
+// then runs `after` strictly later and archives the WAL of it all. The newest backup ends a
+// whole second before the target, as pgBackRest needs to pick it for a restore to that time.
+void writeAroundATimeTarget(SupervisorUnderTest& sup, const std::string& table,
                             const std::vector<std::string>& before,
-                            const std::vector<std::string>& after, std::string& target,
-                            std::string& at_target) {
+                            const std::vector<std::string>& after, TimeTarget* out) {
+  auto connection = sup.connect();
+  Pg& pg = *connection;
+  ASSERT_TRUE(pg.ok()) << pg.error();
   const std::string finished = sup.get("/api/v1/backups/latest").json().value("finished_at", "");
   ASSERT_FALSE(finished.empty());
   ASSERT_TRUE(eventually(
@@ -131,18 +139,22 @@ void writeAroundATimeTarget(SupervisorUnderTest& sup, Pg& pg, const std::string&
       5s, 10ms));
   ASSERT_TRUE(pg.exec("create table " + table + "(id int primary key, v text)"));
   for (const std::string& sql : before) ASSERT_TRUE(pg.exec(sql)) << sql;
-  at_target = checksum(pg, table);
+  out->at_target = checksum(pg, table);
   // The target is read after the commit, so every commit of `before` lies before it.
-  target = pg.value(
+  out->target = pg.value(
       "select to_char(clock_timestamp() at time zone 'UTC', "
       "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')");
-  ASSERT_EQ(target.size(), 27u) << target;
+  ASSERT_EQ(out->target.size(), 27u) << out->target;
   // `after` must commit strictly after the target.
   ASSERT_TRUE(eventually(
-      [&] { return pg.value("select clock_timestamp() > '" + target + "'::timestamptz") == "t"; },
+      [&] {
+        return pg.value("select clock_timestamp() > '" + out->target + "'::timestamptz") == "t";
+      },
       5s, 1ms));
   for (const std::string& sql : after) ASSERT_TRUE(pg.exec(sql)) << sql;
-  ASSERT_NE(checksum(pg, table), at_target);
+  ASSERT_NE(checksum(pg, table), out->at_target);
+  out->timeline = timeline(pg);
+  ASSERT_TRUE(archiveCurrentWal(sup, pg));
 }
 
 class Restore : public ::testing::Test {
@@ -161,33 +173,24 @@ class Restore : public ::testing::Test {
 TEST_F(Restore, PointInTimeBringsBackTheTableAsItWasAtTheTarget) {
   PGBR_REQUIRE_ROOT();
   ASSERT_NO_FATAL_FAILURE(startSupervisor());
-  std::string at_target;
-  std::string target;
-  std::string timeline_before;
-  {
-    auto pg = sup().connect();
-    ASSERT_TRUE(pg->ok()) << pg->error();
-    ASSERT_NO_FATAL_FAILURE(writeAroundATimeTarget(
-        sup(), *pg, "pitr",
-        {"insert into pitr select g, 'first ' || g from generate_series(1, 200) g"},
-        {"insert into pitr select g, 'second ' || g from generate_series(201, 300) g",
-         "delete from pitr where id % 7 = 0", "update pitr set v = 'changed' where id < 20"},
-        target, at_target));
-    timeline_before = timeline(*pg);
-    ASSERT_TRUE(archiveCurrentWal(sup(), *pg));
-  }
+  TimeTarget t;
+  ASSERT_NO_FATAL_FAILURE(writeAroundATimeTarget(
+      sup(), "pitr", {"insert into pitr select g, 'first ' || g from generate_series(1, 200) g"},
+      {"insert into pitr select g, 'second ' || g from generate_series(201, 300) g",
+       "delete from pitr where id % 7 = 0", "update pitr set v = 'changed' where id < 20"},
+      &t));
 
-  const Json job = restore(sup(), {{"type", "time"}, {"target", target}, {"confirm", "main"}});
+  const Json job = restore(sup(), {{"type", "time"}, {"target", t.target}, {"confirm", "main"}});
   ASSERT_EQ(job.value("state", ""), "succeeded") << job.dump() << "\n" << sup().postgresLog();
-  EXPECT_EQ(job["params"].value("target", ""), target);
+  EXPECT_EQ(job["params"].value("target", ""), t.target);
   EXPECT_EQ(job.value("progress", 0), 100) << job.dump();
 
   auto pg = sup().connect();
   ASSERT_NO_FATAL_FAILURE(expectPostgresBack(sup(), *pg));
-  EXPECT_EQ(checksum(*pg, "pitr"), at_target);
+  EXPECT_EQ(checksum(*pg, "pitr"), t.at_target);
   EXPECT_EQ(pg->value("select count(*) from pitr"), "200");
   // Promotion at the target starts a new timeline, so the old future cannot be replayed again.
-  EXPECT_GT(timeline(*pg), timeline_before);
+  EXPECT_GT(timeline(*pg), t.timeline);
 }
 
 TEST_F(Restore, DeltaRestoreBringsBackADeletedRelationFileAndReplaysArchivedWal) {
@@ -330,31 +333,21 @@ TEST_F(Restore, OlderBackupSetIsTheStartingPointAndImmediateStopsAtIt) {
 TEST_F(Restore, PauseWaitsAtTheTargetAndAPromotionByHandGetsItsTimelineBackedUp) {
   PGBR_REQUIRE_ROOT();
   ASSERT_NO_FATAL_FAILURE(startSupervisor());
-  std::string at_target;
-  std::string target;
-  std::string timeline_before;
-  {
-    auto pg = sup().connect();
-    ASSERT_TRUE(pg->ok()) << pg->error();
-    ASSERT_NO_FATAL_FAILURE(writeAroundATimeTarget(
-        sup(), *pg, "paused",
-        {"insert into paused select g, 'kept ' || g from generate_series(1, 50) g"},
-        {"insert into paused select g, 'later ' || g from generate_series(51, 80) g"}, target,
-        at_target));
-    timeline_before = timeline(*pg);
-    ASSERT_TRUE(archiveCurrentWal(sup(), *pg));
-  }
+  TimeTarget t;
+  ASSERT_NO_FATAL_FAILURE(writeAroundATimeTarget(
+      sup(), "paused", {"insert into paused select g, 'kept ' || g from generate_series(1, 50) g"},
+      {"insert into paused select g, 'later ' || g from generate_series(51, 80) g"}, &t));
 
   const Json job = restore(
       sup(),
-      {{"type", "time"}, {"target", target}, {"target_action", "pause"}, {"confirm", "main"}});
+      {{"type", "time"}, {"target", t.target}, {"target_action", "pause"}, {"confirm", "main"}});
   ASSERT_EQ(job.value("state", ""), "succeeded") << job.dump() << "\n" << sup().postgresLog();
   auto pg = sup().connect();
   ASSERT_TRUE(pg->ok()) << pg->error();
   // Paused at the target: readable, still in recovery, nothing after the target applied.
   EXPECT_EQ(pg->value("select pg_is_in_recovery()"), "t");
   EXPECT_EQ(pg->value("select pg_get_wal_replay_pause_state()"), "paused");
-  EXPECT_EQ(checksum(*pg, "paused"), at_target);
+  EXPECT_EQ(checksum(*pg, "paused"), t.at_target);
   EXPECT_EQ(sup().get("/readyz").status, 200);
 
   // While paused there is no new timeline, so no backup is due; a monitor round passes first.
@@ -368,8 +361,8 @@ TEST_F(Restore, PauseWaitsAtTheTargetAndAPromotionByHandGetsItsTimelineBackedUp)
   ASSERT_TRUE(
       eventually([&] { return pg->value("select pg_is_in_recovery()") == "f"; }, 30s, 100ms));
   const std::string timeline_after = timeline(*pg);
-  EXPECT_GT(timeline_after, timeline_before);
-  EXPECT_EQ(checksum(*pg, "paused"), at_target);
+  EXPECT_GT(timeline_after, t.timeline);
+  EXPECT_EQ(checksum(*pg, "paused"), t.at_target);
   const Json after = backupAfterRestore(sup(), job.value("id", ""));
   ASSERT_EQ(after.value("state", ""), "succeeded") << after.dump();
   const Json latest = sup().get("/api/v1/backups/latest").json();

@@ -4,6 +4,7 @@
 
 #include "api/errors.h"
 #include "api/input.h"
+#include "api/metrics.h"
 #include "api/openapi.h"
 #include "api/server_impl.h"
 #include "templates/embedded_assets.h"
@@ -36,7 +37,8 @@ void ApiServer::Impl::registerBasics() {
 
   add("GET", "/metrics", true, [this](const httplib::Request&, httplib::Response& res) {
     res.status = 200;
-    res.set_content(service_.metrics(), "text/plain; version=0.0.4; charset=utf-8");
+    res.set_content(api::renderMetrics(service_.metrics()),
+                    "text/plain; version=0.0.4; charset=utf-8");
   });
 
   add("GET", "/api/v1/openapi.json", true, [](const httplib::Request&, httplib::Response& res) {

@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <variant>
 
 namespace pgbr {
 
@@ -41,6 +42,10 @@ struct Error {
   std::string message;  // lowercase, says what failed and what to do
   std::string job_id;   // for kRepositoryBusy: the job that holds the repository
 };
+
+// What an operation that can fail as expected returns: its result or the Error.
+template <typename T>
+using Outcome = std::variant<T, Error>;
 
 // Thrown only while loading configuration: main() prints what() as one line and exits 2.
 class ConfigError : public std::runtime_error {

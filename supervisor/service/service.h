@@ -14,39 +14,21 @@
 
 #include <nlohmann/json.hpp>
 
+#include "supervisor/backup/backup_jobs.h"
 #include "supervisor/common/errors.h"
 #include "supervisor/common/log_sink.h"
+#include "supervisor/common/metric_family.h"
 #include "supervisor/jobs/job.h"
+#include "supervisor/jobs/job_log.h"
+#include "supervisor/restore/restore_request.h"
 
 namespace pgbr {
 
-template <typename T>
-using Outcome = std::variant<T, Error>;
+class Capability;
 
 struct ReadyState {
   bool ready = false;
   std::string reason;  // why not, for /readyz
-};
-
-struct BackupRequest {
-  std::string type;  // "full" | "diff" | "incr"
-  std::map<std::string, std::string> annotation;
-  JobTrigger trigger = JobTrigger::kApi;
-};
-
-struct RestoreRequest {
-  std::string type;                       // delta | set | time | lsn | xid | name | immediate
-  std::string target;                     // for time / lsn / xid / name
-  std::string set;                        // backup label, for "set" (optional for the others)
-  std::string target_action = "promote";  // promote | pause
-  std::vector<std::string> db_include;
-  std::string confirm;  // must equal the stanza name
-};
-
-struct LogView {
-  std::vector<LogLine> lines;
-  uint64_t last_seq = 0;
-  bool finished = true;  // for job logs: false while the job runs
 };
 
 class Service {
@@ -90,7 +72,11 @@ class Service {
 
   virtual nlohmann::json schedule() = 0;
   virtual nlohmann::json config() = 0;  // secrets redacted
-  virtual std::string metrics() = 0;    // Prometheus text exposition format
+  virtual Metrics metrics() = 0;        // rendered by the API (api/metrics.h)
+
+  // A capability registered on top of the core (supervisor/service/capability.h) by its name,
+  // or nullptr; its routes file casts it to the capability's own interface.
+  virtual Capability* capability(std::string_view name) = 0;
 };
 
 }  // namespace pgbr

@@ -232,9 +232,11 @@ class FakeService final : public Service {
   nlohmann::json config() override {
     return record("config", nlohmann::json{{"PGBR_API_TOKEN", "(redacted)"}});
   }
-  std::string metrics() override {
-    return record("metrics", std::string("pgbackrest_backup_count 3\n"));
+  Metrics metrics() override {
+    return record("metrics",
+                  Metrics{{"pgbackrest_backup_count", "gauge", "Backups", {{{}, int64_t{3}}}}});
   }
+  Capability* capability(std::string_view) override { return nullptr; }
 
  private:
   template <typename F>

@@ -119,7 +119,9 @@ TEST_F(ServerTest, MetricsArePrometheusText) {
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200);
   EXPECT_EQ(r->get_header_value("Content-Type"), "text/plain; version=0.0.4; charset=utf-8");
-  EXPECT_EQ(r->body, "pgbackrest_backup_count 3\n");
+  EXPECT_EQ(r->body,
+            "# HELP pgbackrest_backup_count Backups\n# TYPE pgbackrest_backup_count gauge\n"
+            "pgbackrest_backup_count 3\n");
 }
 
 TEST_F(ServerTest, StatusBackupsScheduleConfigPassTheServiceAnswers) {

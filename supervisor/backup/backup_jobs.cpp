@@ -1,0 +1,139 @@
+#include "supervisor/backup/backup_jobs.h"
+
+#include <spdlog/spdlog.h>
+
+#include "supervisor/jobs/job_submit.h"
+#include "supervisor/postgres/local_conn.h"
+
+namespace pgbr {
+
+Outcome<Job> BackupJobs::startBackup(const BackupRequest& request) {
+  backrest::BackupOptions options;
+  options.type = request.type;
+  options.annotations = request.annotation;
+  std::string error;
+  auto argv = backrest::backupCommand(p_.backrest.context(), options, &error);
+  if (!argv) return Error{ErrorCode::kBadRequest, error};
+  if (p_.run.restore_running) return Error{ErrorCode::kConflict, "a restore is running"};
+  if (p_.postgres.state() != ProcessState::kRunning)
+    return Error{ErrorCode::kPostgresDown, "postgres is " +
+                                               std::string(toString(p_.postgres.state())) +
+                                               "; a backup needs it running"};
+  nlohmann::json params{{"type", request.type}};
+  if (!request.annotation.empty()) params["annotation"] = request.annotation;
+  JobExecutor backup = p_.backrest.executor(*argv, true);
+  return submitJob(p_.jobs, p_.run, JobKind::kBackup, request.trigger, params,
+                   [this, backup = std::move(backup)](JobContext& job) {
+                     recordTimeline(job);
+                     return backup(job);
+                   });
+}
+
+void BackupJobs::recordTimeline(JobContext& ctx) {
+  // pg_control names the timeline of its last checkpoint. After a promotion by hand (pg_promote,
+  // a promote signal) the first checkpoint on the new timeline is a spread one that can take
+  // minutes, and until it ends pgBackRest refuses to back up ("WAL timeline 2 does not match
+  // pg_control timeline 1"). A restore that promotes at its target checkpoints at once.
+  constexpr const char* kUnrecorded = R"sql(
+SELECT CASE WHEN pg_is_in_recovery() THEN false
+            ELSE (SELECT timeline_id FROM pg_control_checkpoint()) <>
+                 ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int END)sql";
+  ConnectResult conn = connectPg(supervisorConnParams(p_.settings));
+  if (!conn.ok()) return;  // pgBackRest says what is wrong with Postgres in its own words
+  const QueryValue unrecorded = queryValue(conn.conn.get(), kUnrecorded);
+  if (!unrecorded.ok() || unrecorded.value != "t") return;
+  ctx.log().appendLine(
+      "postgres was promoted to a new timeline and has not checkpointed on it yet: CHECKPOINT");
+  const std::string error = execStatement(conn.conn.get(), "CHECKPOINT");
+  if (!error.empty()) ctx.log().appendLine("the checkpoint failed: " + error);
+}
+
+Outcome<Job> BackupJobs::startStanzaCreate(JobTrigger trigger) {
+  std::string error;
+  auto argv = backrest::stanzaCreateCommand(p_.backrest.context(), &error);
+  if (!argv) return Error{ErrorCode::kBadRequest, error};
+  return submitJob(p_.jobs, p_.run, JobKind::kStanzaCreate, trigger, {},
+                   p_.backrest.executor(*argv, false));
+}
+
+bool BackupJobs::waitForIdleThenSubmit(JobKind kind, JobTrigger trigger, nlohmann::json params,
+                                       JobExecutor exec, Job* out) {
+  for (int attempt = 0; attempt < 1000 && !p_.run.shutting_down; ++attempt) {
+    auto submitted = p_.jobs.submit(kind, trigger, params, exec);
+    if (auto* job = std::get_if<Job>(&submitted)) {
+      p_.jobs.waitIdle(Millis(24LL * 3600 * 1000));
+      auto done = p_.jobs.get(job->id);
+      if (done) *out = *done;
+      return done.has_value();
+    }
+    p_.jobs.waitIdle(Millis(1000));
+  }
+  return false;
+}
+
+void BackupJobs::runStartupJobs() {
+  const backrest::CommandContext ctx = p_.backrest.context();
+  std::string error;
+  Job job;
+  auto stanza_argv = backrest::stanzaCreateCommand(ctx, &error);
+  if (stanza_argv && waitForIdleThenSubmit(JobKind::kStanzaCreate, JobTrigger::kStartup, {},
+                                           p_.backrest.executor(*stanza_argv, false), &job)) {
+    if (job.state != JobState::kSucceeded && !p_.run.shutting_down)
+      spdlog::error("stanza-create failed: {} (backups cannot run until this is fixed; see job {})",
+                    job.message, job.id);
+  }
+  auto check_argv = backrest::checkCommand(ctx, &error);
+  if (!p_.run.shutting_down && check_argv &&
+      waitForIdleThenSubmit(JobKind::kCheck, JobTrigger::kStartup, {},
+                            p_.backrest.executor(*check_argv, false), &job)) {
+    if (job.state != JobState::kSucceeded && !p_.run.shutting_down)
+      spdlog::error("pgbackrest check failed: {} (see job {})", job.message, job.id);
+  }
+  p_.monitor.refreshInfo();
+  const auto [has_backup, stanza_ok] = p_.monitor.withInfo([](const InfoSnapshot& info) {
+    if (!info.model) return std::pair{false, false};
+    return std::pair{!info.model->backups.empty(),
+                     info.model->status.code == backrest::info_status::kOk ||
+                         info.model->status.code == backrest::info_status::kNoValidBackups};
+  });
+  if (!p_.run.shutting_down && !has_backup && stanza_ok) {
+    spdlog::info("the repository holds no backup yet: taking a first full backup now");
+    backrest::BackupOptions options;
+    options.type = "full";
+    auto argv = backrest::backupCommand(ctx, options, &error);
+    if (argv)
+      waitForIdleThenSubmit(JobKind::kBackup, JobTrigger::kStartup, {{"type", "full"}},
+                            p_.backrest.executor(*argv, true), &job);
+  }
+  p_.run.startup_done = true;
+  p_.run.changed();
+}
+
+bool BackupJobs::backupNewTimeline() {
+  const std::optional<uint32_t> timeline = p_.monitor.timelineWithoutBackup();
+  if (!timeline || *timeline == timeline_backup_started_) return false;
+  // A restore that ends in promotion (or a paused one promoted by hand) starts a new timeline,
+  // and a backup taken on the old one after the restore's target cannot be the start of a
+  // restore into the new one: "latest" would pick it and recovery would refuse the timeline.
+  // One backup on the new timeline fixes that (incremental: pgBackRest makes it full when there
+  // is none to build on). Tried once per timeline; the schedule's backups also fix it.
+  timeline_backup_started_ = *timeline;
+  BackupRequest request;
+  request.type = "incr";
+  request.trigger = JobTrigger::kRestore;
+  auto outcome = startBackup(request);
+  if (const auto* job = std::get_if<Job>(&outcome)) {
+    spdlog::info(
+        "postgres writes timeline {} and the repository holds no backup of it yet (a restore "
+        "or a promotion started it): taking an incremental backup on it (job {})",
+        *timeline, job->id);
+  } else {
+    spdlog::warn(
+        "the backup of the new timeline {} was not started: {}; take one before relying on "
+        "later restores",
+        *timeline, std::get<Error>(outcome).message);
+  }
+  return true;
+}
+
+}  // namespace pgbr

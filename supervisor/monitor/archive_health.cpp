@@ -1,0 +1,37 @@
+#include "supervisor/monitor/archive_health.h"
+
+#include <vector>
+
+namespace pgbr {
+
+ArchiveHealth evaluateArchiveHealth(PostgresStatus pg, ArchiveQueue queue, bool running,
+                                    Seconds alert_age, WallTime now) {
+  ArchiveHealth health;
+  health.checked_at = now;
+  health.pg = std::move(pg);
+  health.queue = std::move(queue);
+  health.known = health.pg.ok || health.queue.ok;
+  std::vector<std::string> problems;
+  if (health.queue.ok && health.queue.oldest_age && *health.queue.oldest_age > alert_age)
+    problems.push_back(std::to_string(health.queue.ready_count) +
+                       " WAL segment(s) waiting, oldest " +
+                       std::to_string(health.queue.oldest_age->count()) + " s");
+  const auto& a = health.pg.archiver;
+  if (health.pg.ok && a.last_failed_time &&
+      (!a.last_archived_time || *a.last_failed_time > *a.last_archived_time))
+    problems.push_back("the last archive attempt failed (" + a.last_failed_wal + ")");
+  health.healthy = problems.empty();
+  if (!problems.empty()) {
+    health.message = "archiving is failing: " + problems.front();
+    for (size_t i = 1; i < problems.size(); ++i) health.message += "; " + problems[i];
+  } else if (health.pg.ok && !a.last_archived_wal.empty()) {
+    health.message = "archiving is healthy";
+  } else if (!running) {
+    health.message = "postgres is not running";
+  } else {
+    health.message = "no WAL segment archived yet";
+  }
+  return health;
+}
+
+}  // namespace pgbr

@@ -1,0 +1,29 @@
+// Whether WAL archiving keeps up, judged from what Postgres says (pg_stat_archiver) and what
+// waits in pg_wal/archive_status. A pure function of its inputs, so the rules are unit-tested:
+// a waiting segment older than the alert age, or a last attempt that failed after the last
+// success, is a problem; everything else is healthy, with a message saying why.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "supervisor/common/clock.h"
+#include "supervisor/postgres/status.h"
+
+namespace pgbr {
+
+struct ArchiveHealth {
+  bool known = false;  // anything was read: Postgres' figures or the archive_status folder
+  PostgresStatus pg;
+  ArchiveQueue queue;
+  bool healthy = true;
+  std::string message;
+  std::optional<WallTime> checked_at;
+};
+
+// `running`: Postgres is up and not being restored (pg was read). `alert_age`: how long a
+// segment may wait before archiving counts as failing.
+ArchiveHealth evaluateArchiveHealth(PostgresStatus pg, ArchiveQueue queue, bool running,
+                                    Seconds alert_age, WallTime now);
+
+}  // namespace pgbr

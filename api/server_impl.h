@@ -18,6 +18,10 @@
 
 namespace pgbr {
 
+// The most lines one answer carries from a log (?tail=N of the log routes, the seed routes'
+// ?output=full); more are only reachable by following the log.
+inline constexpr uint64_t kMaxLogTail = 100000;
+
 class ApiServer::Impl {
  public:
   using Handler = std::function<void(const httplib::Request&, httplib::Response&)>;

@@ -117,8 +117,8 @@ std::string jobLogText(SupervisorUnderTest& sup, const std::string& id) {
 struct TimeTarget {
   std::string target;       // UTC, microseconds, RFC 3339
   std::string psql_target;  // the same instant as psql prints it in a +05:30 time zone
-  std::string at_target;  // the table's checksum at the target
-  std::string timeline;   // the timeline written on, before the restore
+  std::string at_target;    // the table's checksum at the target
+  std::string timeline;     // the timeline written on, before the restore
 };
 
 // Creates `table` (id, v) and runs `before` in it, notes a time target right after that commit,
@@ -435,7 +435,8 @@ TEST_F(Restore, RefusalsLeavePostgresRunning) {
        400,
        "bad_request"},
       {"a time without an offset",
-       {{"type", "time"}, {"target", finished.substr(0, 10) + " " + finished.substr(11, 8)},
+       {{"type", "time"},
+        {"target", finished.substr(0, 10) + " " + finished.substr(11, 8)},
         {"confirm", "main"}},
        400,
        "bad_request"},

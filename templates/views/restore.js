@@ -261,7 +261,7 @@ function buildForm(body, app, scope, data, status, query) {
     { class: 'field' },
     h('label', { for: 'restore-target-text' }, 'Or paste a time ', h('span', { class: 'muted' }, '(with its offset from UTC)')),
     targetText,
-    h('p', { class: 'help' }, `As psql prints it or RFC 3339: ${TARGET_TIME_FORMS}. A time without an offset is not accepted.`),
+    h('p', { class: 'help' }, `For example ${TARGET_TIME_FORMS}. Microseconds are kept.`),
   );
   const targetField = h('div', { class: 'field' }, targetLabel, targetInput, targetHelp);
 

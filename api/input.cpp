@@ -6,7 +6,7 @@
 #include <regex>
 
 #include "api/errors.h"
-#include "supervisor/common/time_format.h"
+#include "supervisor/backrest/target_time.h"
 
 namespace pgbr::api {
 
@@ -122,10 +122,10 @@ std::optional<Error> checkRestoreTarget(const std::string& type, const std::stri
   static const std::regex kLsn("^[0-9A-Fa-f]{1,8}/[0-9A-Fa-f]{1,8}$");
   static const std::regex kXid("^[0-9]{1,20}$");
   if (type == "time") {
-    if (!parseRfc3339(target)) {
-      return badRequest("field \"target\": \"" + target +
-                        "\" is not a valid RFC 3339 time with a real date; write e.g. "
-                        "2026-11-22T10:00:00Z");
+    // The parser the restore itself uses, so what passes here is what pgBackRest gets.
+    std::string error;
+    if (!backrest::targetTimeInstant(target, &error)) {
+      return badRequest("field \"target\": " + error);
     }
   } else if (type == "lsn") {
     if (!std::regex_match(target, kLsn)) {

@@ -25,9 +25,10 @@ std::string jsonText(const nlohmann::json& value);
 Outcome<BackupRequest> parseBackupRequest(std::string_view body);
 
 // POST /api/v1/restore: {"type", "target", "set", "target_action", "db_include", "confirm"}.
-// Checks what the type needs (a time target is RFC 3339 with a real date, an LSN looks like
-// "0/3000028", an xid is a number, set needs "set"); the service checks the rest (confirm equals
-// the stanza, the target lies in the recoverable window).
+// Checks what the type needs (a time target is a real date and time with an offset, as psql
+// prints it or RFC 3339: see supervisor/backrest/target_time.h; an LSN looks like "0/3000028", an
+// xid is a number, set needs "set"); the service checks the rest (confirm equals the stanza, the
+// target lies in the recoverable window).
 Outcome<RestoreRequest> parseRestoreRequest(std::string_view body);
 
 // POST /api/v1/session: {"token": "..."}.

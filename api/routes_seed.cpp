@@ -4,11 +4,14 @@
 // repository, so they are protected like the JSON API).
 //
 // The commands run as ordinary jobs (one repository-changing job at a time, history, logs); the
-// request waits for its job to finish and answers with the job's log, as HTML when the client
-// prefers it (a browser) and as JSON otherwise. /pgBackRest/info answers from the service's cached
-// repository view and never runs pgBackRest. /pgBackRest/restore/delta restores the latest backup
-// in place, confirmed by the request itself: the seed had no confirmation and its URL is the
-// explicit action.
+// request waits for its job to finish and answers with the outcome. A browser (Accept prefers
+// text/html) gets the seed's page with the job's log. Everyone else (curl, scripts) gets JSON
+// for a person at a terminal: the job and the last lines of its log, a few KB indented and ending
+// with a newline, because a backup's whole log holds one line per copied file (148 KB for a small
+// database); `?output=full` or the job's log route (named in the answer) gives all of it.
+// /pgBackRest/info answers from the service's cached repository view and never runs pgBackRest.
+// /pgBackRest/restore/delta restores the latest backup in place, confirmed by the request
+// itself: the seed had no confirmation and its URL is the explicit action.
 #include <spdlog/spdlog.h>
 
 #include "api/errors.h"
@@ -22,9 +25,11 @@ namespace {
 
 using nlohmann::json;
 
-// The log lines a seed answer carries at most (the newest); the whole log stays available at
-// /api/v1/jobs/{id}/log.
-constexpr size_t kSeedLogLines = 5000;
+// The log lines the seed's HTML page carries at most (the newest), as before the summary.
+constexpr size_t kSeedPageLines = 5000;
+// The JSON summary: the newest lines, each cut to a length that keeps the answer a few KB.
+constexpr size_t kSummaryLines = 15;
+constexpr size_t kSummaryLineBytes = 300;
 
 bool wantsHtml(const httplib::Request& req) {
   return api::prefersHtml(req.get_header_value("Accept"));
@@ -35,9 +40,17 @@ void sendHtml(httplib::Response& res, int status, const std::string& page) {
   res.set_content(page, "text/html; charset=utf-8");
 }
 
+// Indented and ending with a newline: curl prints it as it is, and the prompt starts on a line
+// of its own.
+void sendReadableJson(httplib::Response& res, int status, const json& body) {
+  res.status = status;
+  res.set_content(body.dump(2, ' ', false, json::error_handler_t::replace) + "\n",
+                  "application/json");
+}
+
 void sendSeedError(const httplib::Request& req, httplib::Response& res, const Error& error) {
   if (!wantsHtml(req)) {
-    api::sendError(res, error);
+    sendReadableJson(res, errorHttpStatus(error.code), api::errorJson(error));
     return;
   }
   std::vector<std::string> lines = {error.message};
@@ -45,11 +58,30 @@ void sendSeedError(const httplib::Request& req, httplib::Response& res, const Er
   sendHtml(res, errorHttpStatus(error.code), api::seedPage("Failure", lines));
 }
 
+// `line` cut to at most `max` bytes, never inside a UTF-8 sequence, marked when cut.
+std::string shortened(const std::string& line, size_t max) {
+  if (line.size() <= max) return line;
+  size_t end = max;
+  while (end > 0 && (static_cast<unsigned char>(line[end]) & 0xC0) == 0x80) --end;
+  return line.substr(0, end) + " [...]";
+}
+
+enum class SeedOutput { kSummary, kFull };
+
+// ?output=summary (the default) or ?output=full.
+Outcome<SeedOutput> parseSeedOutput(std::optional<std::string_view> text) {
+  if (!text || *text == "summary") return SeedOutput::kSummary;
+  if (*text == "full") return SeedOutput::kFull;
+  return api::badRequest(
+      "query parameter output must be summary (the default: the job and the "
+      "last lines of its log) or full (the whole log)");
+}
+
 }  // namespace
 
 void ApiServer::Impl::registerSeed() {
-  // Starts a job, waits for it and answers with its log.
-  auto run_job = [this](const httplib::Request& req, httplib::Response& res,
+  // Starts a job, waits for it and answers with its outcome.
+  auto run_job = [this](const httplib::Request& req, httplib::Response& res, SeedOutput output,
                         const Outcome<Job>& started) {
     if (const Error* error = std::get_if<Error>(&started)) {
       sendSeedError(req, res, *error);
@@ -69,10 +101,17 @@ void ApiServer::Impl::registerSeed() {
       job = std::get<Job>(waited);
     }
 
+    const bool html = wantsHtml(req);
+    const bool full = output == SeedOutput::kFull;
+    const size_t wanted = full ? kMaxLogTail : html ? kSeedPageLines : kSummaryLines;
     std::vector<std::string> lines;
-    if (const Outcome<LogView> view = service_.jobLog(job.id, kSeedLogLines);
+    uint64_t omitted = 0;  // earlier lines the answer leaves out
+    if (const Outcome<LogView> view = service_.jobLog(job.id, wanted);
         const LogView* log = std::get_if<LogView>(&view)) {
-      for (const LogLine& line : log->lines) lines.push_back(line.text);
+      for (const LogLine& line : log->lines) {
+        lines.push_back(html || full ? line.text : shortened(line.text, kSummaryLineBytes));
+      }
+      omitted = log->lines.empty() ? log->last_seq : log->lines.front().seq - 1;
     }
 
     int status = 200;
@@ -87,43 +126,64 @@ void ApiServer::Impl::registerSeed() {
       res.set_header("Location", "/api/v1/jobs/" + job.id);
     }
 
-    if (wantsHtml(req)) {
+    if (html) {
       if (!job.message.empty()) lines.push_back(job.message);
       sendHtml(res, status, api::seedPage(heading, lines));
       return;
     }
-    json body = {{"job", toJson(job)}, {"log", lines}};
+    json body = {
+        {"job", toJson(job)},
+        {"log", lines},
+        {"log_omitted", omitted},
+        {"log_url", "/api/v1/jobs/" + job.id + "/log?tail=" + std::to_string(kMaxLogTail)}};
     if (heading == "Failure") {
       // The error shape too, so a client that only knows errors still reads why.
       std::string message = job.message;
       if (message.empty()) message = "job " + job.id + " " + std::string(toString(job.state));
       body["error"] = api::errorJson(Error{ErrorCode::kCommandFailed, message, {}})["error"];
     }
-    sendJson(res, status, body);
+    sendReadableJson(res, status, body);
+  };
+
+  // The output parameter is checked before anything starts: a bad request never runs a job.
+  auto output_of = [](const httplib::Request& req,
+                      httplib::Response& res) -> std::optional<SeedOutput> {
+    const Outcome<SeedOutput> output = parseSeedOutput(queryParam(req, "output"));
+    if (const Error* error = std::get_if<Error>(&output)) {
+      sendSeedError(req, res, *error);
+      return std::nullopt;
+    }
+    return std::get<SeedOutput>(output);
   };
 
   for (const char* type : {"full", "diff", "incr"}) {
     add("GET", std::string("/pgBackRest/backup/") + type, false,
-        [this, type, run_job](const httplib::Request& req, httplib::Response& res) {
+        [this, type, run_job, output_of](const httplib::Request& req, httplib::Response& res) {
+          const std::optional<SeedOutput> output = output_of(req, res);
+          if (!output) return;
           BackupRequest request;
           request.type = type;
           request.trigger = JobTrigger::kApi;
-          run_job(req, res, service_.startBackup(request));
+          run_job(req, res, *output, service_.startBackup(request));
         });
   }
 
   add("GET", "/pgBackRest/restore/delta", false,
-      [this, run_job](const httplib::Request& req, httplib::Response& res) {
+      [this, run_job, output_of](const httplib::Request& req, httplib::Response& res) {
+        const std::optional<SeedOutput> output = output_of(req, res);
+        if (!output) return;
         RestoreRequest request;
         request.type = "delta";
         request.target_action = "promote";
         request.confirm = service_.stanza();
-        run_job(req, res, service_.startRestore(request));
+        run_job(req, res, *output, service_.startRestore(request));
       });
 
   add("GET", "/pgBackRest/create", false,
-      [this, run_job](const httplib::Request& req, httplib::Response& res) {
-        run_job(req, res, service_.startStanzaCreate(JobTrigger::kApi));
+      [this, run_job, output_of](const httplib::Request& req, httplib::Response& res) {
+        const std::optional<SeedOutput> output = output_of(req, res);
+        if (!output) return;
+        run_job(req, res, *output, service_.startStanzaCreate(JobTrigger::kApi));
       });
 
   add("GET", "/pgBackRest/info", false,

@@ -15,7 +15,6 @@ constexpr uint64_t kDefaultJobs = 50;
 constexpr uint64_t kMaxJobs = 1000;
 constexpr uint64_t kDefaultJobLogTail = 1000;
 constexpr uint64_t kDefaultLogTail = 200;
-constexpr uint64_t kMaxTail = 100000;
 
 json linesJson(const std::vector<LogLine>& lines) {
   json out = json::array();
@@ -98,7 +97,7 @@ void ApiServer::Impl::registerV1() {
           return;
         }
         const Outcome<uint64_t> tail =
-            api::parseCount("tail", queryParam(req, "tail"), kDefaultJobLogTail, kMaxTail);
+            api::parseCount("tail", queryParam(req, "tail"), kDefaultJobLogTail, kMaxLogTail);
         if (sendIfError(res, tail)) return;
         const Outcome<LogView> view = service_.jobLog(id, std::get<uint64_t>(tail));
         if (sendIfError(res, view)) return;
@@ -150,7 +149,7 @@ void ApiServer::Impl::registerV1() {
           return;
         }
         const Outcome<uint64_t> tail =
-            api::parseCount("tail", queryParam(req, "tail"), kDefaultLogTail, kMaxTail);
+            api::parseCount("tail", queryParam(req, "tail"), kDefaultLogTail, kMaxLogTail);
         if (sendIfError(res, tail)) return;
         // last_seq first: a line appended meanwhile is then left for a follow from last_seq
         // instead of being counted as seen without being sent.

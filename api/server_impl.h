@@ -1,6 +1,7 @@
-// Inside of ApiServer, shared by the files that hold its routes (server.cpp: lifecycle, routing,
-// health, session, assets; routes_v1.cpp: /api/v1; routes_seed.cpp: /pgBackRest; streams.cpp:
-// log follows). Not part of the module's interface.
+// Inside of ApiServer, shared by the files that hold it (server.cpp: lifecycle, binding, route
+// registration; request_gate.cpp: limits, auth and the answers around every handler;
+// routes_basic.cpp: health, metrics, OpenAPI, session, assets; routes_v1.cpp: /api/v1;
+// routes_seed.cpp: /pgBackRest; streams.cpp: log follows). Not part of the module's interface.
 #pragma once
 
 #include <atomic>
@@ -17,6 +18,10 @@
 #include "api/server.h"
 
 namespace pgbr {
+
+// The most lines one answer carries from a log (?tail=N of the log routes, the seed routes'
+// ?output=full); more are only reachable by following the log.
+inline constexpr uint64_t kMaxLogTail = 100000;
 
 class ApiServer::Impl {
  public:

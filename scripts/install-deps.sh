@@ -7,8 +7,8 @@
 #   --build      compiler, CMake, Ninja and the -dev libraries
 #   --runtime    PostgreSQL 15, pgBackRest and the tools the supervisor calls
 #   --test       build + runtime + what the integration, browser, container and bench tests use,
-#                then the browser tests' npm packages (npm ci in tests/browser, skipped when
-#                node_modules already matches package-lock.json)
+#                then the npm packages of tests/browser and tests/openapi (npm ci in each,
+#                skipped when its node_modules already matches its package-lock.json)
 #
 # Runs as root on a fresh Debian 12 machine and is meant to be run again at every CI start: it
 # asks dpkg what is missing, runs `apt-get update` once only when something is, and installs with
@@ -116,29 +116,39 @@ for group in "${groups[@]}"; do
   fi
 done
 
+# npm ci in one test folder, skipped when its node_modules already matches its package-lock.json
+# (the stamp the folder's own run.sh checks too).
+npm_install() {
+  local name=$1 dir=$2
+  local stamp=$dir/node_modules/.pgbr-lock.sha256
+  local lock_sum
+  lock_sum=$(cat "$dir/package.json" "$dir/package-lock.json" | sha256sum)
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$lock_sum" ]; then
+    echo "$name: node_modules already matches package-lock.json"
+    return
+  fi
+  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  echo "$lock_sum" >"$stamp"
+  # shellcheck disable=SC2016 # JavaScript, not shell
+  echo "$name: npm ci installed $(node -p '
+    const lock = require(process.argv[1]);
+    Object.entries(lock.packages).filter(([k]) => k)
+      .map(([k, v]) => k.replace(/^node_modules\//, "") + "@" + v.version).join(" ")' \
+    "$dir/package-lock.json")"
+}
+
 if [ $want_test = 1 ]; then
   browser_dir=$ROOT/tests/browser
-  stamp=$browser_dir/node_modules/.pgbr-lock.sha256
-  lock_sum=$(cat "$browser_dir/package.json" "$browser_dir/package-lock.json" | sha256sum)
-  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$lock_sum" ]; then
-    echo "browser: node_modules already matches package-lock.json"
-  else
-    # Warn before installing a playwright-core that this Node cannot run (it refuses to start).
-    # shellcheck disable=SC2016 # JavaScript, not shell
-    node -e '
-      const lock = require(process.argv[1]);
-      const entry = lock.packages["node_modules/playwright-core"] || {};
-      const want = Number((/[0-9]+/.exec((entry.engines || {}).node || "0") || ["0"])[0]);
-      const have = Number(process.versions.node.split(".")[0]);
-      if (have < want) console.error(`browser: warning: node ${process.version} is older than ` +
-        `playwright-core ${entry.version} needs (>=${want})`);' "$browser_dir/package-lock.json"
-    (cd "$browser_dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
-    echo "$lock_sum" >"$stamp"
-    # shellcheck disable=SC2016 # JavaScript, not shell
-    echo "browser: npm ci installed $(node -p '
-      const lock = require(process.argv[1]);
-      Object.entries(lock.packages).filter(([k]) => k)
-        .map(([k, v]) => k.replace(/^node_modules\//, "") + "@" + v.version).join(" ")' \
-      "$browser_dir/package-lock.json")"
-  fi
+  # Warn before installing a playwright-core that this Node cannot run (it refuses to start).
+  # shellcheck disable=SC2016 # JavaScript, not shell
+  node -e '
+    const lock = require(process.argv[1]);
+    const entry = lock.packages["node_modules/playwright-core"] || {};
+    const want = Number((/[0-9]+/.exec((entry.engines || {}).node || "0") || ["0"])[0]);
+    const have = Number(process.versions.node.split(".")[0]);
+    if (have < want) console.error(`browser: warning: node ${process.version} is older than ` +
+      `playwright-core ${entry.version} needs (>=${want})`);' "$browser_dir/package-lock.json"
+  npm_install browser "$browser_dir"
+  # The OpenAPI validator of tests/openapi (a unit test).
+  npm_install openapi "$ROOT/tests/openapi"
 fi

@@ -113,6 +113,27 @@ export function fromLocalInput(value) {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
+// A point-in-time target as the API accepts it (supervisor/backrest/target_time.h): as psql prints
+// a time (2026-12-05 08:07:40.767967+00) or RFC 3339 (2026-12-05T08:07:40Z), always with an
+// offset. -> {ms} (fractions below a millisecond are kept only in the text sent), or {problem}.
+const TARGET_TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?(?:([Zz])|([+-])(\d{2})(?::?(\d{2}))?)?$/;
+export const TARGET_TIME_FORMS = '2026-12-05 08:07:40.767967+00 (as psql prints it) or 2026-12-05T08:07:40Z; the offset may be Z, +00, +0530 or +05:30';
+
+export function parseTargetTime(text) {
+  const m = TARGET_TIME.exec((text ?? '').trim());
+  if (!m) return { problem: `Write the time as ${TARGET_TIME_FORMS}.` };
+  const [, y, mo, d, h, mi, s, frac = '', z, sign, oh, om = '00'] = m;
+  if (!z && !sign) return { problem: `Add the offset from UTC (for example +00): a time without one would be read in the server's time zone. Write ${TARGET_TIME_FORMS}.` };
+  const base = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s));
+  const day = new Date(base);
+  if (Number(y) < 1000 || day.getUTCMonth() !== Number(mo) - 1 || day.getUTCDate() !== Number(d) || Number(h) > 23 || Number(mi) > 59 || Number(s) > 59) {
+    return { problem: 'That is not a real date and time.' };
+  }
+  const offset = z ? 0 : (sign === '-' ? -1 : 1) * (Number(oh) * 60 + Number(om));
+  if (Number(om) > 59 || offset < -12 * 60 || offset > 14 * 60) return { problem: 'The offset must be between -12:00 and +14:00.' };
+  return { ms: base - offset * 60000 + Math.floor(Number(frac.padEnd(6, '0')) / 1000) };
+}
+
 export function timeZoneName() {
   return Intl.DateTimeFormat().resolvedOptions().timeZone || 'local time';
 }

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <array>
-#include <chrono>
 #include <set>
 
 namespace pgbr::backrest {
@@ -118,78 +117,6 @@ std::optional<Argv> simple(const CommandContext& ctx, std::string_view command,
   return argv;
 }
 
-// Parses "YYYY-MM-DD HH:MM:SS[.ffffff](+|-)HH[[:]MM]", the form pgBackRest's restore accepts
-// (its regex, with '.' as the only decimal mark: Postgres reads the same text afterwards).
-struct TimeParts {
-  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
-  int micros = 0;
-  int offset_minutes = 0;  // east of UTC
-};
-
-std::optional<TimeParts> parsePgbackrestTime(std::string_view s, std::string* reason) {
-  auto bad = [&](const char* why) -> std::optional<TimeParts> {
-    *reason = why;
-    return std::nullopt;
-  };
-  const char* form =
-      "restore target (time) must look like 2026-11-22 10:00:00+00 (date, time, optional "
-      "fraction, zone offset) or RFC 3339";
-  if (s.size() < 19 || s[4] != '-' || s[7] != '-' || s[10] != ' ' || s[13] != ':' || s[16] != ':' ||
-      !allDigits(s.substr(0, 4)) || !allDigits(s.substr(5, 2)) || !allDigits(s.substr(8, 2)) ||
-      !allDigits(s.substr(11, 2)) || !allDigits(s.substr(14, 2)) || !allDigits(s.substr(17, 2))) {
-    return bad(form);
-  }
-  TimeParts t;
-  t.year = number(s.substr(0, 4));
-  t.month = number(s.substr(5, 2));
-  t.day = number(s.substr(8, 2));
-  t.hour = number(s.substr(11, 2));
-  t.minute = number(s.substr(14, 2));
-  t.second = number(s.substr(17, 2));
-  if (!validDate(t.year, t.month, t.day) || !validClock(t.hour, t.minute, t.second)) {
-    return bad("restore target (time) is not a real date and time");
-  }
-  size_t pos = 19;
-  if (pos < s.size() && s[pos] == '.') {
-    size_t end = pos + 1;
-    while (end < s.size() && isDigit(s[end])) ++end;
-    const size_t digits = end - pos - 1;
-    if (digits == 0 || digits > 6)
-      return bad("restore target (time) may have 1 to 6 fraction digits");
-    std::string frac(s.substr(pos + 1, digits));
-    frac.append(6 - digits, '0');
-    t.micros = number(frac);
-    pos = end;
-  }
-  if (pos >= s.size()) {
-    return bad(
-        "restore target (time) needs a zone offset such as +00: without one pgBackRest "
-        "uses the server's local time");
-  }
-  const char sign = s[pos];
-  if (sign != '+' && sign != '-') return bad(form);
-  std::string_view zone = s.substr(pos + 1);
-  int zh = 0, zm = 0;
-  if (zone.size() == 2 && allDigits(zone)) {
-    zh = number(zone);
-  } else if (zone.size() == 4 && allDigits(zone)) {
-    zh = number(zone.substr(0, 2));
-    zm = number(zone.substr(2, 2));
-  } else if (zone.size() == 5 && zone[2] == ':' && allDigits(zone.substr(0, 2)) &&
-             allDigits(zone.substr(3, 2))) {
-    zh = number(zone.substr(0, 2));
-    zm = number(zone.substr(3, 2));
-  } else {
-    return bad(form);
-  }
-  t.offset_minutes = (sign == '-' ? -1 : 1) * (zh * 60 + zm);
-  // pgBackRest accepts offsets from UTC-12 to UTC+14, the zones that exist.
-  if (zm > 59 || t.offset_minutes < -12 * 60 || t.offset_minutes > 14 * 60) {
-    return bad("restore target (time) zone offset must be between -12:00 and +14:00");
-  }
-  return t;
-}
-
 }  // namespace
 
 std::string validateBackupType(std::string_view type) {
@@ -274,41 +201,6 @@ std::string validateDatabaseName(std::string_view name) {
     return "db_include must not list postgres, template0 or template1: they are always restored";
   }
   return {};
-}
-
-std::optional<std::string> normalizeTargetTime(std::string_view text, std::string* error) {
-  std::string candidate(text);
-  // RFC 3339, the API's time format: 'T' separator and 'Z' or "+HH:MM".
-  if (candidate.size() > 10 && (candidate[10] == 'T' || candidate[10] == 't')) {
-    candidate[10] = ' ';
-    if (!candidate.empty() && (candidate.back() == 'Z' || candidate.back() == 'z')) {
-      candidate.pop_back();
-      candidate += "+00";
-    }
-  }
-  std::string reason;
-  if (!parsePgbackrestTime(candidate, &reason)) {
-    if (error != nullptr) *error = reason;
-    return std::nullopt;
-  }
-  return candidate;
-}
-
-std::optional<WallTime> targetTimeInstant(std::string_view text, std::string* error) {
-  std::optional<std::string> normalized = normalizeTargetTime(text, error);
-  if (!normalized) return std::nullopt;
-  std::string reason;
-  std::optional<TimeParts> t = parsePgbackrestTime(*normalized, &reason);
-  if (!t) {
-    if (error != nullptr) *error = reason;
-    return std::nullopt;
-  }
-  using namespace std::chrono;
-  const sys_days day = year_month_day(year(t->year), month(static_cast<unsigned>(t->month)),
-                                      std::chrono::day(static_cast<unsigned>(t->day)));
-  const auto local =
-      day + hours(t->hour) + minutes(t->minute) + seconds(t->second) + microseconds(t->micros);
-  return time_point_cast<WallTime::duration>(local - minutes(t->offset_minutes));
 }
 
 std::optional<Argv> stanzaCreateCommand(const CommandContext& ctx, std::string* error) {

@@ -20,6 +20,7 @@
 #include <string_view>
 #include <vector>
 
+#include "supervisor/backrest/target_time.h"  // normalizeTargetTime, for the time targets
 #include "supervisor/common/clock.h"
 
 namespace pgbr::backrest {
@@ -82,15 +83,5 @@ std::string validateLsn(std::string_view lsn);
 std::string validateXid(std::string_view xid);
 std::string validateRestorePointName(std::string_view name);
 std::string validateDatabaseName(std::string_view name);
-
-// A time target in the form pgBackRest and Postgres both accept,
-// "YYYY-MM-DD HH:MM:SS[.ffffff]+HH[:MM]". RFC 3339 ("2026-11-22T10:00:00Z") is accepted and
-// rewritten to that form. A zone is required: pgBackRest reads a time without one as the
-// machine's local time, which silently shifts the target in a container. nullopt with *error
-// otherwise.
-std::optional<std::string> normalizeTargetTime(std::string_view text, std::string* error);
-// The instant a time target names (after normalizeTargetTime), for checking it against the
-// recoverable window. Fractions of a second are kept to the microsecond.
-std::optional<WallTime> targetTimeInstant(std::string_view text, std::string* error);
 
 }  // namespace pgbr::backrest

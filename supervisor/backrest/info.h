@@ -1,5 +1,6 @@
 // The repository as `pgbackrest info --output=json` describes it, parsed into plain structs, and
-// the API's view of it.
+// the API's view of it. Parsing lives in info_parse.cpp, the questions asked of the model
+// (latest backup, recoverable window) in info.cpp, the API's JSON in info_json.cpp.
 //
 // Policy:
 // - `info` exits 0 even when the stanza is broken; `status.code` is the truth (InfoStatusCode).

@@ -1,85 +1,53 @@
 #include "supervisor/common/errors.h"
 
+#include <array>
+
 namespace pgbr {
+namespace {
+
+// Indexed by the enum's value: the static_asserts below keep the table and the enum in step.
+constexpr std::array<ErrorCodeInfo, 16> kErrorCodes = {{
+    {ErrorCode::kBadRequest, "bad_request", 400},
+    {ErrorCode::kUnauthorized, "unauthorized", 401},
+    {ErrorCode::kNotFound, "not_found", 404},
+    {ErrorCode::kConflict, "conflict", 409},
+    {ErrorCode::kRepositoryBusy, "repository_busy", 409},
+    {ErrorCode::kUnrecoverable, "unrecoverable_target", 400},
+    {ErrorCode::kConfirmRequired, "confirmation_required", 400},
+    {ErrorCode::kPayloadTooLarge, "payload_too_large", 413},
+    {ErrorCode::kCsrfFailed, "csrf_failed", 403},
+    {ErrorCode::kMethodNotAllowed, "method_not_allowed", 405},
+    {ErrorCode::kUriTooLong, "uri_too_long", 414},
+    {ErrorCode::kHeadersTooLarge, "headers_too_large", 431},
+    {ErrorCode::kLengthRequired, "length_required", 411},
+    {ErrorCode::kCommandFailed, "command_failed", 500},
+    {ErrorCode::kPostgresDown, "postgres_down", 503},
+    {ErrorCode::kInternal, "internal", 500},
+}};
+
+static_assert(kErrorCodes.size() == static_cast<size_t>(ErrorCode::kInternal) + 1,
+              "every ErrorCode has one row in kErrorCodes");
+
+constexpr bool indexedByCode() {
+  for (size_t i = 0; i < kErrorCodes.size(); ++i) {
+    if (static_cast<size_t>(kErrorCodes[i].code) != i) return false;
+  }
+  return true;
+}
+static_assert(indexedByCode(), "kErrorCodes lists the codes in the enum's order");
+
+}  // namespace
+
+std::span<const ErrorCodeInfo> allErrorCodes() {
+  return kErrorCodes;
+}
 
 std::string_view errorCodeName(ErrorCode code) {
-  switch (code) {
-    case ErrorCode::kBadRequest:
-      return "bad_request";
-    case ErrorCode::kUnauthorized:
-      return "unauthorized";
-    case ErrorCode::kNotFound:
-      return "not_found";
-    case ErrorCode::kConflict:
-      return "conflict";
-    case ErrorCode::kRepositoryBusy:
-      return "repository_busy";
-    case ErrorCode::kUnrecoverable:
-      return "unrecoverable_target";
-    case ErrorCode::kConfirmRequired:
-      return "confirmation_required";
-    case ErrorCode::kPayloadTooLarge:
-      return "payload_too_large";
-    case ErrorCode::kCsrfFailed:
-      return "csrf_failed";
-    case ErrorCode::kMethodNotAllowed:
-      return "method_not_allowed";
-    case ErrorCode::kUriTooLong:
-      return "uri_too_long";
-    case ErrorCode::kHeadersTooLarge:
-      return "headers_too_large";
-    case ErrorCode::kLengthRequired:
-      return "length_required";
-    case ErrorCode::kCommandFailed:
-      return "command_failed";
-    case ErrorCode::kPostgresDown:
-      return "postgres_down";
-    case ErrorCode::kConfig:
-      return "bad_config";
-    case ErrorCode::kInternal:
-      return "internal";
-  }
-  return "internal";
+  return kErrorCodes.at(static_cast<size_t>(code)).name;
 }
 
 int errorHttpStatus(ErrorCode code) {
-  switch (code) {
-    case ErrorCode::kBadRequest:
-      return 400;
-    case ErrorCode::kUnauthorized:
-      return 401;
-    case ErrorCode::kNotFound:
-      return 404;
-    case ErrorCode::kConflict:
-      return 409;
-    case ErrorCode::kRepositoryBusy:
-      return 409;
-    case ErrorCode::kUnrecoverable:
-      return 400;
-    case ErrorCode::kConfirmRequired:
-      return 400;
-    case ErrorCode::kPayloadTooLarge:
-      return 413;
-    case ErrorCode::kCsrfFailed:
-      return 403;
-    case ErrorCode::kMethodNotAllowed:
-      return 405;
-    case ErrorCode::kUriTooLong:
-      return 414;
-    case ErrorCode::kHeadersTooLarge:
-      return 431;
-    case ErrorCode::kLengthRequired:
-      return 411;
-    case ErrorCode::kCommandFailed:
-      return 500;
-    case ErrorCode::kPostgresDown:
-      return 503;
-    case ErrorCode::kConfig:
-      return 500;
-    case ErrorCode::kInternal:
-      return 500;
-  }
-  return 500;
+  return kErrorCodes.at(static_cast<size_t>(code)).http_status;
 }
 
 }  // namespace pgbr

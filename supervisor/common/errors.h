@@ -1,8 +1,13 @@
 // The one registry of error codes the supervisor reports, through the API and in logs. Expected
 // failures (bad input, a busy repository, pgBackRest exiting non-zero) travel as an Error value;
 // broken invariants are bugs and assert.
+//
+// This list is the source of truth: the README's list of codes and the OpenAPI document's
+// `Error.code` enum are checked against allErrorCodes() by tests/unit/api/error_docs_test.cpp.
+// Bad configuration is not an API error: it stops start-up (ConfigError below).
 #pragma once
 
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -26,11 +31,17 @@ enum class ErrorCode {
   kLengthRequired,  // a chunked request body (bodies must carry a Content-Length)
   kCommandFailed,   // a child (pgbackrest, initdb, psql) exited non-zero
   kPostgresDown,    // Postgres does not accept connections
-  kConfig,          // bad configuration
-  kInternal,
+  kInternal,        // the last: allErrorCodes() counts up to it
 };
 
-// Stable machine-readable name used in JSON ("repository_busy") and its HTTP status.
+struct ErrorCodeInfo {
+  ErrorCode code;
+  std::string_view name;  // stable machine-readable name used in JSON ("repository_busy")
+  int http_status;
+};
+
+// Every code with its name and HTTP status, in the enum's order.
+std::span<const ErrorCodeInfo> allErrorCodes();
 std::string_view errorCodeName(ErrorCode code);
 int errorHttpStatus(ErrorCode code);
 

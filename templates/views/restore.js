@@ -3,13 +3,15 @@
 //
 // Targets: the latest state (delta), a backup set, a point in time; LSN, xid, a named restore
 // point and "immediate" sit under "Advanced". A time is picked in local time, limited to the
-// recoverable window of GET /api/v1/backups, and sent as RFC 3339 UTC. After submitting, the page
-// follows the restore job's log and polls the status until Postgres accepts connections again.
+// recoverable window of GET /api/v1/backups, and sent as RFC 3339 UTC; or it is pasted as psql
+// prints it (or RFC 3339, with an offset: the forms the API accepts) and sent as written, so its
+// microseconds survive. After submitting, the page follows the restore job's log and polls the
+// status until Postgres accepts connections again.
 
 import { h, morph, clear, icon } from '../dom.js';
 import { processBadge, jobBadge, progressBar, LogView, followJobLog, keyValues, backupLabel } from '../components.js';
 import { TYPE_WORDS } from '../charts.js';
-import { DASH, bytes, localTime, parseTime, toLocalInput, fromLocalInput, timeZoneName, plural, relative, shortTime } from '../format.js';
+import { DASH, bytes, localTime, parseTime, toLocalInput, fromLocalInput, parseTargetTime, TARGET_TIME_FORMS, timeZoneName, plural, relative, shortTime } from '../format.js';
 
 const TARGET_TYPES = new Set(['time', 'lsn', 'xid', 'name']);
 const WITH_ACTION = new Set(['time', 'lsn', 'xid', 'name', 'immediate']);
@@ -32,15 +34,19 @@ function readForm(f, ctx) {
   let problem = null;
   const target = f.target.value.trim();
   if (type === 'time') {
-    const iso = fromLocalInput(f.target.value);
-    const ms = parseTime(iso);
+    // A pasted time wins over the picker (typing in the picker clears it).
+    const pasted = f.targetText.value.trim();
+    const parsed = pasted ? parseTargetTime(pasted) : null;
+    const iso = pasted ? null : fromLocalInput(f.target.value);
+    const ms = pasted ? parsed.ms ?? null : parseTime(iso);
     const from = parseTime(ctx.recoverable?.from);
     const to = parseTime(ctx.recoverable?.to);
-    if (!iso) problem = 'Choose the date and time to restore to.';
+    if (parsed?.problem) problem = parsed.problem;
+    else if (ms === null) problem = 'Choose the date and time to restore to.';
     else if ((from !== null && ms < Math.floor(from / 1000) * 1000) || (to !== null && ms > to)) {
       problem = `Choose a time between ${localTime(ctx.recoverable.from)} and ${localTime(ctx.recoverable.to)}.`;
     }
-    request.target = iso;
+    request.target = pasted || iso;
   } else if (type === 'lsn') {
     if (!LSN.test(target)) problem = 'Enter an LSN the way Postgres prints it, for example 0/A000100.';
     request.target = target;
@@ -80,7 +86,8 @@ function consequences(request, ctx) {
       lines.push(`The data directory is replaced by ${backupWords}, then every archived WAL segment after it is replayed: Postgres comes back at the last change that reached the archive.`);
       break;
     case 'time': {
-      const when = request.target ? `${localTime(request.target)} (${request.target.replace('T', ' ').replace('Z', ' UTC')})` : 'the chosen time';
+      const ms = parseTargetTime(request.target).ms;
+      const when = ms !== undefined ? `${localTime(new Date(ms).toISOString())} (${request.target.replace('T', ' ').replace(/Z$/, ' UTC')})` : 'the chosen time';
       lines.push(`The data directory is restored from ${backupWords} and WAL is replayed up to ${when}. Every change after the target is discarded, including everything written since.`);
       break;
     }
@@ -248,6 +255,14 @@ function buildForm(body, app, scope, data, status, query) {
   const targetLabel = h('label', { for: 'restore-target' }, 'Target');
   const targetHelp = h('p', { class: 'help', id: 'restore-target-help', testid: 'restore-window' });
   targetInput.setAttribute('aria-describedby', 'restore-target-help');
+  const targetText = h('input', { id: 'restore-target-text', name: 'target_text', testid: 'restore-target-text', autocomplete: 'off', spellcheck: 'false', placeholder: '2026-12-05 08:07:40.767967+00' });
+  const targetTextField = h(
+    'div',
+    { class: 'field' },
+    h('label', { for: 'restore-target-text' }, 'Or paste a time ', h('span', { class: 'muted' }, '(with its offset from UTC)')),
+    targetText,
+    h('p', { class: 'help' }, `For example ${TARGET_TIME_FORMS}. Microseconds are kept.`),
+  );
   const targetField = h('div', { class: 'field' }, targetLabel, targetInput, targetHelp);
 
   const setSelect = h('select', { id: 'restore-set', name: 'set', testid: 'restore-set' });
@@ -286,6 +301,7 @@ function buildForm(body, app, scope, data, status, query) {
     h('div', { class: 'field' }, h('label', { for: 'restore-type' }, 'Restore to'), typeSelect, typeHelp),
     setField,
     targetField,
+    targetTextField,
     actionField,
     dbField,
     h('h2', {}, 'What will happen'),
@@ -323,7 +339,7 @@ function buildForm(body, app, scope, data, status, query) {
   const progressBox = h('div', {});
   clear(body, h('div', { class: 'restore-layout' }, form, windowCard), progressBox);
 
-  const fields = { type: typeSelect, target: targetInput, set: setSelect, action, dbInclude, confirm: confirmInput };
+  const fields = { type: typeSelect, target: targetInput, targetText, set: setSelect, action, dbInclude, confirm: confirmInput };
   let lastType = null;
 
   // The window grows as WAL is archived: min/max follow it without touching the chosen value.
@@ -342,6 +358,7 @@ function buildForm(body, app, scope, data, status, query) {
       lastType = type;
       // One input serves every kind of target; its type follows the choice.
       targetInput.value = '';
+      targetText.value = '';
       targetInput.removeAttribute('min');
       targetInput.removeAttribute('max');
       targetInput.removeAttribute('step');
@@ -368,6 +385,7 @@ function buildForm(body, app, scope, data, status, query) {
         targetHelp.textContent = 'A name given to pg_create_restore_point() before the change you want to undo.';
       }
       targetField.hidden = !TARGET_TYPES.has(type);
+      targetTextField.hidden = type !== 'time';
       setField.hidden = type === 'delta';
       actionField.hidden = !WITH_ACTION.has(type);
       setLabel.textContent = type === 'set' ? 'Backup' : 'Start from backup';
@@ -405,6 +423,14 @@ function buildForm(body, app, scope, data, status, query) {
     update();
   });
 
+  // The picker and the pasted text name the same target: the one changed last is shown in both.
+  targetInput.addEventListener('input', () => {
+    targetText.value = '';
+  });
+  targetText.addEventListener('input', () => {
+    const { ms } = parseTargetTime(targetText.value);
+    if (ms !== undefined) targetInput.value = toLocalInput(new Date(ms).toISOString());
+  });
   form.addEventListener('input', update);
   form.addEventListener('change', update);
   form.addEventListener('submit', async (event) => {

@@ -559,6 +559,12 @@ scenario('6. point-in-time restore through the form brings the rows back as they
   // Local time is UTC here (timezoneId); Chromium leaves ":00" seconds out of the value.
   let local = new Date(target).toISOString().slice(0, 19);
   if (local.endsWith(':00')) local = local.slice(0, 16);
+  // A time pasted as psql prints it fills the picker; without its offset it is refused.
+  const pasted = testid('restore-target-text');
+  await pasted.fill(new Date(target).toISOString().slice(0, 19).replace('T', ' '));
+  assert.match(await textOf('restore-problem'), /offset from UTC/);
+  await pasted.fill(new Date(target).toISOString().replace('T', ' ').replace('Z', '+00'));
+  assert.equal(await input.inputValue(), local);
   await input.fill(local);
   assert.equal(await input.inputValue(), local);
   assert.equal(await testid('restore-submit').isDisabled(), true, 'locked until the stanza is typed');

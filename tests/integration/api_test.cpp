@@ -555,12 +555,30 @@ TEST_F(Api, TheSeedCurlCommandsKeepWorking) {
   EXPECT_NE(body.find("Success"), std::string::npos) << body;
   EXPECT_TRUE(body.starts_with("<html>")) << body.substr(0, 100);
 
+  // The README's curl: the outcome and the last lines of the log, a few KB ending with a newline
+  // (the whole log of a backup has a line per copied file).
   std::tie(code, body) = curl({"-H", bearer(), base() + "/pgBackRest/backup/diff"});
   EXPECT_EQ(code, 200) << body;
+  EXPECT_TRUE(body.ends_with("}\n")) << body;
+  EXPECT_LT(body.size(), 8192u) << body;
   const Json diff = Json::parse(body, nullptr, false);
   EXPECT_EQ(diff["job"].value("state", ""), "succeeded") << body;
   EXPECT_EQ(diff["job"]["params"].value("type", ""), "diff") << body;
-  EXPECT_TRUE(diff["log"].is_array() && !diff["log"].empty()) << body;
+  EXPECT_FALSE(diff["job"].value("backup_label", "").empty()) << body;
+  EXPECT_TRUE(diff["job"]["duration_s"].is_number()) << body;
+  ASSERT_TRUE(diff["log"].is_array() && !diff["log"].empty()) << body;
+  EXPECT_LE(diff["log"].size(), 15u) << body;
+  // The end of the backup is among them (pgBackRest's expire may follow it).
+  bool end_shown = false;
+  for (const Json& line : diff["log"]) {
+    end_shown |= line.get<std::string>().find("backup command end") != std::string::npos;
+  }
+  EXPECT_TRUE(end_shown) << body;
+  // The whole log is where the answer says.
+  const Json whole = sup().get(diff.value("log_url", "")).json();
+  ASSERT_TRUE(whole["lines"].is_array()) << whole.dump();
+  EXPECT_EQ(whole["lines"].size(), diff.value("log_omitted", 0u) + diff["log"].size());
+  EXPECT_GT(whole["lines"].size(), diff["log"].size());
 
   std::tie(code, body) =
       curl({"-H", bearer(), "-H", "Accept: text/html", base() + "/pgBackRest/backup/incr"});
@@ -577,9 +595,15 @@ TEST_F(Api, TheSeedCurlCommandsKeepWorking) {
     EXPECT_FALSE(labels_before.contains(b.value("label", ""))) << b.dump();
   }
 
-  std::tie(code, body) = curl({"-H", bearer(), base() + "/pgBackRest/create"});
+  // ?output=full: every line of the log in the answer.
+  std::tie(code, body) = curl({"-H", bearer(), base() + "/pgBackRest/create?output=full"});
   EXPECT_EQ(code, 200) << body;
-  EXPECT_EQ(Json::parse(body, nullptr, false)["job"].value("kind", ""), "stanza-create") << body;
+  const Json create = Json::parse(body, nullptr, false);
+  EXPECT_EQ(create["job"].value("kind", ""), "stanza-create") << body;
+  EXPECT_EQ(create.value("log_omitted", 1u), 0u) << body;
+  const Json create_log =
+      sup().get("/api/v1/jobs/" + create["job"].value("id", "") + "/log?tail=100000").json();
+  EXPECT_EQ(create["log"].size(), create_log["lines"].size()) << body;
 
   std::tie(code, body) = curl({"-H", bearer(), base() + "/pgBackRest/db_status"});
   EXPECT_EQ(code, 200) << body;

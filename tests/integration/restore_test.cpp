@@ -115,9 +115,10 @@ std::string jobLogText(SupervisorUnderTest& sup, const std::string& id) {
 
 // What writeAroundATimeTarget leaves for the restore and its checks.
 struct TimeTarget {
-  std::string target;     // UTC, microseconds
-  std::string at_target;  // the table's checksum at the target
-  std::string timeline;   // the timeline written on, before the restore
+  std::string target;       // UTC, microseconds, RFC 3339
+  std::string psql_target;  // the same instant as psql prints it in a +05:30 time zone
+  std::string at_target;    // the table's checksum at the target
+  std::string timeline;     // the timeline written on, before the restore
 };
 
 // Creates `table` (id, v) and runs `before` in it, notes a time target right after that commit,
@@ -145,6 +146,10 @@ void writeAroundATimeTarget(SupervisorUnderTest& sup, const std::string& table,
       "select to_char(clock_timestamp() at time zone 'UTC', "
       "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')");
   ASSERT_EQ(out->target.size(), 27u) << out->target;
+  ASSERT_TRUE(pg.exec("set time zone 'Asia/Kolkata'"));
+  out->psql_target = pg.value("select '" + out->target + "'::timestamptz::text");
+  ASSERT_TRUE(pg.exec("reset time zone"));
+  ASSERT_TRUE(out->psql_target.ends_with("+05:30")) << out->psql_target;
   // `after` must commit strictly after the target.
   ASSERT_TRUE(eventually(
       [&] {
@@ -180,9 +185,19 @@ TEST_F(Restore, PointInTimeBringsBackTheTableAsItWasAtTheTarget) {
        "delete from pitr where id % 7 = 0", "update pitr set v = 'changed' where id < 20"},
       &t));
 
-  const Json job = restore(sup(), {{"type", "time"}, {"target", t.target}, {"confirm", "main"}});
+  // The target as psql prints a time ("2026-12-05 13:37:40.767967+05:30"); the pause test below
+  // writes it in RFC 3339.
+  const Json job =
+      restore(sup(), {{"type", "time"}, {"target", t.psql_target}, {"confirm", "main"}});
   ASSERT_EQ(job.value("state", ""), "succeeded") << job.dump() << "\n" << sup().postgresLog();
-  EXPECT_EQ(job["params"].value("target", ""), t.target);
+  EXPECT_EQ(job["params"].value("target", ""), t.psql_target);
+  // pgBackRest was given the same instant in UTC: "2026-12-05 08:07:40.767967+00".
+  std::string utc = t.target.substr(0, 10) + " " + t.target.substr(11, 15);
+  while (utc.back() == '0') utc.pop_back();
+  if (utc.back() == '.') utc.pop_back();
+  EXPECT_NE(jobLogText(sup(), job.value("id", "")).find("--target=\"" + utc + "+00\""),
+            std::string::npos)
+      << utc;
   EXPECT_EQ(job.value("progress", 0), 100) << job.dump();
 
   auto pg = sup().connect();
@@ -417,6 +432,12 @@ TEST_F(Restore, RefusalsLeavePostgresRunning) {
        "unrecoverable_target"},
       {"an impossible date",
        {{"type", "time"}, {"target", "2026-02-30T10:00:00Z"}, {"confirm", "main"}},
+       400,
+       "bad_request"},
+      {"a time without an offset",
+       {{"type", "time"},
+        {"target", finished.substr(0, 10) + " " + finished.substr(11, 8)},
+        {"confirm", "main"}},
        400,
        "bad_request"},
       {"without confirm", {{"type", "delta"}}, 400, "confirmation_required"},

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <condition_variable>
+#include <cstddef>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -172,7 +173,9 @@ class FakeService final : public Service {
     last_count_ = tail;
     if (id != running_job_.id) return Error{ErrorCode::kNotFound, "no job " + id, {}};
     LogView view;
-    view.lines = job_log_;
+    // The newest `tail` lines, as the real service answers.
+    const size_t skip = job_log_.size() > tail ? job_log_.size() - tail : 0;
+    view.lines.assign(job_log_.begin() + static_cast<std::ptrdiff_t>(skip), job_log_.end());
     view.last_seq = job_log_.empty() ? 0 : job_log_.back().seq;
     view.finished = isFinished(running_job_.state);
     return view;

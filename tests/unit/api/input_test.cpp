@@ -62,6 +62,9 @@ TEST(ParseRestoreRequest, AcceptsEachType) {
           R"({"type":"immediate","confirm":"main"})",
           R"({"type":"set","set":"20261122-100000F_20261122-120000I","confirm":"main"})",
           R"({"type":"time","target":"2026-11-22T10:00:00.123+01:00","confirm":"main"})",
+          // As psql prints a time (and pgBackRest's user guide writes --target).
+          R"({"type":"time","target":"2026-12-05 08:07:40.767967+00","confirm":"main"})",
+          R"({"type":"time","target":"2026-12-05 13:37:40+0530","confirm":"main"})",
           R"({"type":"lsn","target":"0/3000028","confirm":"main"})",
           R"({"type":"xid","target":"1234","confirm":"main"})",
           R"({"type":"name","target":"before-migration","target_action":"pause","confirm":"main"})",
@@ -82,6 +85,12 @@ TEST(ParseRestoreRequest, RefusesWithTheFieldNamed) {
               HasSubstr("\"target\""));
   EXPECT_THAT(errorOf(parseRestoreRequest(R"({"type":"time","target":"2026-11-22 10:00"})")),
               HasSubstr("RFC 3339"));
+  // No offset: refused with the accepted forms, never read in some time zone.
+  EXPECT_THAT(errorOf(parseRestoreRequest(R"({"type":"time","target":"2026-12-05 08:07:40"})")),
+              HasSubstr("field \"target\": restore target (time) \"2026-12-05 08:07:40\" has no "
+                        "offset from UTC"));
+  EXPECT_THAT(errorOf(parseRestoreRequest(R"({"type":"time","target":"2026-12-05T08:07:40"})")),
+              HasSubstr("2026-12-05 08:07:40.767967+00 (as psql prints it)"));
   EXPECT_THAT(errorOf(parseRestoreRequest(R"({"type":"time","target":"2026-11-22T24:00:00Z"})")),
               HasSubstr("\"target\""));
   EXPECT_THAT(errorOf(parseRestoreRequest(R"({"type":"lsn","target":"0-3000028"})")),

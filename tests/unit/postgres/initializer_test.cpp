@@ -1,6 +1,7 @@
 // The Initializer's command sequence with scripted children and a fake temporary server: what
 // runs, in which order, with which arguments and environment, and how a failure or a cancel
 // stops it. The real thing runs in tests/integration/postgres_init_test.cpp.
+#include "supervisor/postgres/init_files.h"
 #include "supervisor/postgres/initdb.h"
 
 #include <condition_variable>

@@ -12,7 +12,8 @@
 // them: it returns warnings the caller logs.
 //
 // Call applySupervisorConf after dropping privileges: the files it writes must belong to the
-// user Postgres runs as.
+// user Postgres runs as. The configuration files are read with conf_parser.h, as Postgres reads
+// them.
 #pragma once
 
 #include <filesystem>
@@ -48,18 +49,6 @@ std::string escapeConfString(std::string_view value);
 std::string renderConfTemplate(std::string_view tmpl, std::string_view archive_command);
 // The template rendered for these settings (pgbackrest_bin, pgbackrest_config, stanza).
 std::string renderSupervisorConf(const Settings& settings);
-
-// One `name = value` line of a Postgres configuration file, as Postgres' own parser reads it:
-// names are case-insensitive (returned lower-case), '=' is optional, a value is a quoted string
-// ('' and backslash escapes) or a bare word, and '#' starts a comment. nullopt for blank,
-// comment-only and malformed lines.
-struct ConfEntry {
-  std::string name;
-  std::string value;
-  int line = 0;  // 1-based
-};
-std::optional<ConfEntry> parseConfLine(std::string_view line);
-std::vector<ConfEntry> parseConfText(std::string_view text);
 
 // postgresql.conf text with the include placed first: unchanged when an include (or
 // include_if_exists) of pgbr-supervisor.conf is already there, wherever the user put it;

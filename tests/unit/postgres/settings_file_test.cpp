@@ -1,6 +1,7 @@
 // The archiving defaults: how the archive command is quoted, how the template renders, where
 // the include goes in postgresql.conf, and which user settings earn a warning.
 #include "supervisor/postgres/settings_file.h"
+#include "supervisor/postgres/conf_parser.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

@@ -10,6 +10,7 @@
 #include "api/server.h"
 #include "pgbr_version.h"
 #include "supervisor/config/config.h"
+#include "supervisor/config/help.h"
 #include "supervisor/config/listen_address.h"
 #include "supervisor/os/identity.h"
 #include "supervisor/os/signals.h"

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "pgbr_version.h"
+#include "supervisor/config/help.h"
 #include "tests/unit/config/config_test_support.h"
 
 namespace pgbr::testing {

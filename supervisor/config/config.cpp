@@ -140,6 +140,10 @@ void applyPostgresArgs(const std::vector<std::string>& args, Settings& settings)
     settings.sources["PGPORT"] = "postgres args";
   }
   if (facts.socket_dir) settings.pg_socket_dir = *facts.socket_dir;
+  if (facts.listen_addresses) {
+    settings.pg_listen = *facts.listen_addresses;
+    settings.sources["PGBR_PG_LISTEN"] = "postgres args";
+  }
 }
 
 std::vector<std::string> notesFor(const Settings& settings) {

@@ -24,6 +24,16 @@ constexpr auto kSpecs = std::to_array<SettingSpec>({
      .help = "directory holding postgres, initdb and pg_ctl",
      .apply = applyAbsolutePath<&Settings::pg_bindir>,
      .show = showString<&Settings::pg_bindir>},
+    {.env = "PGBR_PG_LISTEN",
+     .flag = "--pg-listen",
+     .metavar = "ADDRESSES",
+     .help = "addresses postgres listens on (its listen_addresses): localhost for this machine "
+             "only, * for every address (the image sets *), or a comma-separated list; empty "
+             "for the unix socket only. pg_hba.conf admits other hosts when this reaches beyond "
+             "localhost (-h and -c listen_addresses= win over this)",
+     .empty = EmptyValue::kMeaningful,
+     .apply = applyPgListen,
+     .show = showString<&Settings::pg_listen>},
     {.env = "PGPORT",
      .metavar = "PORT",
      .help = "postgres port when its arguments set none (-p N, -c port=N win over this)",

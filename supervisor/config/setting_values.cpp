@@ -1,5 +1,6 @@
 #include "supervisor/config/setting_values.h"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 
@@ -175,6 +176,44 @@ Reason applyHostAuthMethod(Settings& settings, const std::string& value) {
   }
   return quoted(method) +
          " is not a pg_hba.conf auth method; use scram-sha-256, md5, trust, reject, ...";
+}
+
+Reason applyPgListen(Settings& settings, const std::string& value) {
+  // Postgres' own list syntax: host names or IP addresses separated by commas, or '*'. Checked
+  // here because Postgres reports a bad entry only in its log, after start-up went that far.
+  if (value.empty()) {  // the Unix socket only
+    settings.pg_listen = value;
+    return std::nullopt;
+  }
+  size_t start = 0;
+  for (;;) {
+    const size_t comma = value.find(',', start);
+    std::string_view entry(value.data() + start,
+                           (comma == std::string::npos ? value.size() : comma) - start);
+    while (!entry.empty() && entry.front() == ' ') entry.remove_prefix(1);
+    while (!entry.empty() && entry.back() == ' ') entry.remove_suffix(1);
+    // One colon is a port (an IPv6 address has at least two): PGBR_API_LISTEN takes host:port,
+    // this does not.
+    if (std::count(entry.begin(), entry.end(), ':') == 1) {
+      return quoted(value) +
+             " holds a port; listen addresses take none (set the port with PGPORT or postgres -c "
+             "port=N)";
+    }
+    const bool ok =
+        entry == "*" || (!entry.empty() && std::all_of(entry.begin(), entry.end(), [](char c) {
+          return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' || c == ':' ||
+                 c == '-' || c == '_' || c == '%';
+        }));
+    if (!ok) {
+      return quoted(value) +
+             " is not a list of addresses; use localhost (this machine only), * (every address) "
+             "or host names and IP addresses separated by commas";
+    }
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  settings.pg_listen = value;
+  return std::nullopt;
 }
 
 }  // namespace pgbr::setting_values

@@ -90,5 +90,6 @@ Reason applyLogLevel(Settings& settings, const std::string& value);
 Reason applyPgPort(Settings& settings, const std::string& value);
 std::string showPgPort(const Settings& settings);
 Reason applyHostAuthMethod(Settings& settings, const std::string& value);
+Reason applyPgListen(Settings& settings, const std::string& value);
 
 }  // namespace pgbr::setting_values

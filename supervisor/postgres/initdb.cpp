@@ -9,6 +9,7 @@
 #include <random>
 #include <system_error>
 
+#include "supervisor/postgres/host_access.h"
 #include "supervisor/postgres/init_files.h"
 #include "supervisor/postgres/server.h"
 #include "supervisor/postgres/shell_words.h"
@@ -105,15 +106,6 @@ std::string checkInitSettings(const PostgresInitSettings& init) {
            "recommended)";
   }
   return "";
-}
-
-std::string hbaEntry(const std::string& method) {
-  std::string text = "\n";
-  if (firstWord(method) == "trust") {
-    text += "# POSTGRES_HOST_AUTH_METHOD=trust: every host may connect without a password\n";
-  }
-  text += "host all all all " + method + "\n";
-  return text;
 }
 
 std::vector<std::string> initScriptEnvironment(const Settings& settings,
@@ -227,6 +219,16 @@ InitResult Initializer::run(const std::atomic<bool>& cancel) {
   const fs::path pgdata = settings_.pgdata;
   if (dataDirectoryInitialized(pgdata)) {
     note("database directory appears to contain a database; skipping initialization");
+    // PGBR_PG_LISTEN may have been opened since initdb wrote pg_hba.conf for this machine only.
+    HbaUpdate hba =
+        admitOtherHostsWhenListening(pgdata, settings_.pg_listen, init.host_auth_method);
+    if (!hba.error.empty()) warn(hba.error);
+    if (hba.added) {
+      note("postgres listens on " + settings_.pg_listen +
+           " (PGBR_PG_LISTEN) and pg_hba.conf admitted only this machine: added `host all all "
+           "all " +
+           init.host_auth_method + "`");
+    }
     return InitResult{InitOutcome::kSkipped, ""};
   }
   if (std::string refusal = checkInitSettings(init); !refusal.empty()) {
@@ -273,7 +275,8 @@ InitResult Initializer::run(const std::atomic<bool>& cancel) {
 
   {
     std::ofstream hba(pgdata / "pg_hba.conf", std::ios::app);
-    hba << hbaEntry(init.host_auth_method);
+    hba << (listensBeyondLoopback(settings_.pg_listen) ? hbaEntry(init.host_auth_method)
+                                                       : localOnlyHbaNote(init.host_auth_method));
     hba.flush();
     if (!hba) return fail("cannot append to " + (pgdata / "pg_hba.conf").string());
   }

@@ -2,14 +2,16 @@
 // does it, so an existing docker-compose file, its POSTGRES_* variables and its
 // /docker-entrypoint-initdb.d scripts work unchanged:
 //   initdb with POSTGRES_USER and POSTGRES_PASSWORD (POSTGRES_INITDB_ARGS, POSTGRES_INITDB_WALDIR)
-//   -> `host all all all <POSTGRES_HOST_AUTH_METHOD>` appended to pg_hba.conf
+//   -> `host all all all <POSTGRES_HOST_AUTH_METHOD>` appended to pg_hba.conf when Postgres
+//      listens beyond this machine (PGBR_PG_LISTEN; see host_access.h)
 //   -> a temporary server reachable only through its Unix socket
 //   -> POSTGRES_DB created
 //   -> the init files, in byte order: *.sh run (executable) or sourced, *.sql, *.sql.gz|xz|zst
 //      through psql -v ON_ERROR_STOP=1, anything else ignored
 //   -> the temporary server stopped (SIGINT: fast shutdown).
 //
-// Policy: a data directory with a non-empty PG_VERSION is never initialised again. Without a
+// Policy: a data directory with a non-empty PG_VERSION is never initialised again (only
+// pg_hba.conf may gain the rule for other hosts, when PGBR_PG_LISTEN was opened since). Without a
 // password initialisation is refused unless the auth method is trust. Any failing step stops
 // initialisation with one line naming the step or file and how it ended; the partial data
 // directory stays where it is (the stock image leaves it too), and the message says so because
@@ -39,9 +41,6 @@ bool dataDirectoryInitialized(const std::filesystem::path& pgdata);
 
 // "" when initialisation may proceed, else the one-line refusal (no password, method not trust).
 std::string checkInitSettings(const PostgresInitSettings& init);
-
-// The lines appended to pg_hba.conf (a warning comment first when the method is trust).
-std::string hbaEntry(const std::string& method);
 
 // The environment of init scripts, psql and the decompressors: `base` plus what the stock image
 // exports (POSTGRES_USER, POSTGRES_PASSWORD, POSTGRES_DB, PGDATA, PGPASSWORD unless already set)

@@ -123,16 +123,31 @@ std::string escapeConfString(std::string_view value) {
   return out;
 }
 
-std::string renderConfTemplate(std::string_view tmpl, std::string_view archive_command) {
-  const std::string escaped = escapeConfString(archive_command);
+std::string renderConfTemplate(std::string_view tmpl, std::string_view archive_command,
+                               std::string_view listen_addresses) {
+  const std::pair<std::string_view, std::string> values[] = {
+      {kArchiveCommandPlaceholder, escapeConfString(archive_command)},
+      {kListenAddressesPlaceholder, escapeConfString(listen_addresses)},
+  };
+  // One pass over the template: a value is never searched for placeholders itself.
   std::string out;
   size_t pos = 0;
-  for (;;) {
-    const size_t at = tmpl.find(kArchiveCommandPlaceholder, pos);
+  while (pos < tmpl.size()) {
+    const size_t at = tmpl.find("{{", pos);
     out.append(tmpl.substr(pos, at == std::string_view::npos ? std::string_view::npos : at - pos));
     if (at == std::string_view::npos) break;
-    out += escaped;
-    pos = at + kArchiveCommandPlaceholder.size();
+    pos = at;
+    for (const auto& [placeholder, value] : values) {
+      if (tmpl.substr(at).starts_with(placeholder)) {
+        out += value;
+        pos = at + placeholder.size();
+        break;
+      }
+    }
+    if (pos == at) {  // not a placeholder: keep the braces as they are
+      out += "{{";
+      pos = at + 2;
+    }
   }
   return out;
 }
@@ -140,7 +155,8 @@ std::string renderConfTemplate(std::string_view tmpl, std::string_view archive_c
 std::string renderSupervisorConf(const Settings& settings) {
   return renderConfTemplate(
       defaultConfTemplate(),
-      buildArchiveCommand(settings.pgbackrest_bin, settings.pgbackrest_config, settings.stanza));
+      buildArchiveCommand(settings.pgbackrest_bin, settings.pgbackrest_config, settings.stanza),
+      settings.pg_listen);
 }
 
 IncludeEdit ensureIncludeFirst(std::string_view conf_text) {

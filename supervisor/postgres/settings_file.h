@@ -1,6 +1,6 @@
 // The Postgres settings archiving depends on (wal_level, archive_mode, archive_command,
-// archive_timeout, listen_addresses), applied without taking a single setting away from the
-// user.
+// archive_timeout) and where Postgres listens (listen_addresses, from PGBR_PG_LISTEN), applied
+// without taking a single setting away from the user.
 //
 // Policy: the defaults live in a template (conf/postgresql.conf, embedded at build time) that is
 // rendered at every start into $PGDATA/pgbr-supervisor.conf, written atomically with mode 0600.
@@ -28,6 +28,7 @@ namespace pgbr {
 
 inline constexpr std::string_view kSupervisorConfName = "pgbr-supervisor.conf";
 inline constexpr std::string_view kArchiveCommandPlaceholder = "{{ARCHIVE_COMMAND}}";
+inline constexpr std::string_view kListenAddressesPlaceholder = "{{LISTEN_ADDRESSES}}";
 
 // conf/postgresql.conf as it was at build time.
 std::string_view defaultConfTemplate();
@@ -45,9 +46,12 @@ std::string shellQuote(std::string_view word);
 // backslash escapes too).
 std::string escapeConfString(std::string_view value);
 
-// Replaces every {{ARCHIVE_COMMAND}} in the template with the escaped command.
-std::string renderConfTemplate(std::string_view tmpl, std::string_view archive_command);
-// The template rendered for these settings (pgbackrest_bin, pgbackrest_config, stanza).
+// Replaces every {{ARCHIVE_COMMAND}} in the template with the escaped command, and every
+// {{LISTEN_ADDRESSES}} with the escaped addresses.
+std::string renderConfTemplate(std::string_view tmpl, std::string_view archive_command,
+                               std::string_view listen_addresses = "localhost");
+// The template rendered for these settings (pgbackrest_bin, pgbackrest_config, stanza,
+// pg_listen).
 std::string renderSupervisorConf(const Settings& settings);
 
 // postgresql.conf text with the include placed first: unchanged when an include (or

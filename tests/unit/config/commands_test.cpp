@@ -109,6 +109,24 @@ TEST_F(CommandTest, PortFromPostgresArgumentsBeatsPgport) {
   EXPECT_EQ(settings().sources.at("PGPORT"), "env");
 }
 
+// PGBR_PG_LISTEN accepts Postgres' own list; an empty value is the Unix socket only, and -h or
+// -c listen_addresses= among the postgres arguments win, as -p wins over PGPORT.
+TEST_F(CommandTest, ListenAddressesFromPgbrPgListenOrPostgresArguments) {
+  EXPECT_EQ(settings().pg_listen, "localhost");
+  env.set("PGBR_PG_LISTEN", "10.0.0.5, ::1,db-host.internal");
+  EXPECT_EQ(settings().pg_listen, "10.0.0.5, ::1,db-host.internal");
+  EXPECT_EQ(settings().sources.at("PGBR_PG_LISTEN"), "env");
+  env.set("PGBR_PG_LISTEN", "");
+  EXPECT_EQ(settings().pg_listen, "");
+  EXPECT_EQ(settings({"--pg-listen=*"}).pg_listen, "*");
+  EXPECT_EQ(settings({"--pg-listen=*"}).sources.at("PGBR_PG_LISTEN"), "flag");
+  EXPECT_EQ(settings({"postgres", "-h", "0.0.0.0"}).pg_listen, "0.0.0.0");
+  EXPECT_EQ(settings({"postgres", "-c", "listen_addresses=*"}).pg_listen, "*");
+  EXPECT_EQ(settings({"--pg-listen=*", "postgres", "--listen-addresses="}).pg_listen, "");
+  EXPECT_EQ(settings({"postgres", "-c", "listen_addresses=*"}).sources.at("PGBR_PG_LISTEN"),
+            "postgres args");
+}
+
 TEST_F(CommandTest, SocketDirFromPostgresArguments) {
   EXPECT_EQ(settings({"postgres", "-k", "/tmp"}).pg_socket_dir, "/tmp");
   EXPECT_EQ(settings({"postgres", "-c", "unix_socket_directories=/a, /b"}).pg_socket_dir, "/a");

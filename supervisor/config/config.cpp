@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "supervisor/common/errors.h"
+#include "supervisor/config/backrest_folders.h"
 #include "supervisor/config/postgres_args.h"
 #include "supervisor/config/setting_table.h"
 
@@ -188,6 +189,7 @@ Invocation loadInvocation(const std::vector<std::string>& args, const Environmen
   }
   applyPostgresArgs(line.rest, settings);
   loadPgbackrestEnv(source, settings);
+  backrestFolders(settings);  // a relative PGBACKREST_*_PATH stops start-up here, named
   invocation.notes = notesFor(settings);
   return invocation;
 }

@@ -9,7 +9,8 @@
 # to move it): the data directory (pgdata/), the repository (repo/), job history, logs, the
 # generated API token (api-token) and, on first start, a generated superuser password
 # (postgres-password) unless POSTGRES_PASSWORD or POSTGRES_PASSWORD_FILE is set. Every other
-# setting is an environment variable or flag (see --help and README.md). Ctrl-C stops it cleanly.
+# setting is an environment variable or flag (see --help and README.md). Postgres listens on this
+# machine only, like the API: PGBR_PG_LISTEN='*' opens it to the network. Ctrl-C stops it cleanly.
 # A second run reuses the build and the data: it starts in a few seconds.
 set -euo pipefail
 

@@ -9,8 +9,11 @@
 
 #include "api/server.h"
 #include "pgbr_version.h"
+#include "supervisor/config/backrest_folders.h"
 #include "supervisor/config/config.h"
+#include "supervisor/config/help.h"
 #include "supervisor/config/listen_address.h"
+#include "supervisor/os/folders.h"
 #include "supervisor/os/identity.h"
 #include "supervisor/os/signals.h"
 #include "supervisor/service/logging.h"
@@ -50,11 +53,19 @@ int healthcheck(const Settings& settings) {
 }
 
 // Started as root: give the folders Postgres and pgBackRest write to their user, then drop to it.
+// pgBackRest's own folders (PGBACKREST_LOCK_PATH, ...) are checked as that user either way.
 std::string becomeRunUser(const Settings& settings) {
+  const std::vector<NamedFolder> backrest = backrestFolders(settings);  // validated at load
+  auto checkBackrestFolders = [&backrest]() -> std::string {
+    for (const auto& folder : backrest) {
+      if (auto err = checkFolderWritable(folder.setting, folder.path); !err.empty()) return err;
+    }
+    return {};
+  };
   if (!runningAsRoot()) {
     auto me = currentUser();
     if (me && me->uid == 0) return "postgres cannot run as root";
-    return {};
+    return checkBackrestFolders();
   }
   auto user = lookupUser(settings.run_as_user);
   if (!user) return "user " + settings.run_as_user + " does not exist; create it or set PGBR_USER";
@@ -68,10 +79,15 @@ std::string becomeRunUser(const Settings& settings) {
   for (const auto& [path, mode] : trees)
     if (auto err = ensureOwnedTree(path, *user, mode); !err.empty()) return err;
   if (auto err = ensureOwnedDir(settings.pg_socket_dir, *user, 02775); !err.empty()) return err;
+  for (const auto& folder : backrest) {
+    if (auto err = prepareFolder(folder.setting, folder.path, *user, 0750); !err.empty())
+      return err;
+  }
   std::error_code ec;
   std::filesystem::permissions(settings.pgdata, std::filesystem::perms::owner_all,
                                std::filesystem::perm_options::replace, ec);
-  return dropPrivileges(*user);
+  if (auto err = dropPrivileges(*user); !err.empty()) return err;
+  return checkBackrestFolders();
 }
 
 }  // namespace

@@ -5,26 +5,20 @@
 // variables are errors, because a typo silently ignored is a setting silently not applied.
 // Secrets are never echoed, in errors or in the dump.
 //
-// The command line mirrors the stock image's `CMD ["postgres"]`:
-//   pgbr-supervisor [flags] [postgres [postgres-args...]]   (no command means postgres)
-//   pgbr-supervisor [flags] healthcheck
-//   pgbr-supervisor [flags] COMMAND [ARGS...]               (exec'd as is, like `exec "$@"`)
-// As in the stock entrypoint, a first argument starting with a single '-' (`-c key=value`)
-// begins the postgres arguments.
+// The command line is read by command_line.h; --help by help.h; what may be shown of the result
+// by redaction.h.
 #pragma once
 
 #include <string>
-#include <string_view>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
+#include "supervisor/config/command_line.h"
 #include "supervisor/config/environment.h"
+// Callers that load the configuration also show it (the API's configuration dump).
+#include "supervisor/config/redaction.h"
 #include "supervisor/config/settings.h"
 
 namespace pgbr {
-
-enum class Command { kRun, kHealthcheck, kHelp, kVersion, kExec };
 
 struct Invocation {
   Command command = Command::kRun;
@@ -42,28 +36,5 @@ struct Invocation {
 // Throws ConfigError.
 Invocation loadInvocation(const std::vector<std::string>& args, const Environment& env,
                           const FileReader& files);
-
-// --help: every flag with its variable, default and meaning, the commands and the POSTGRES_* and
-// PGBACKREST_* families, generated from the setting table.
-std::string helpText();
-// --version: "pgbr-supervisor 0.1.0".
-std::string versionText();
-
-// True for a variable name that holds a secret: it contains KEY, SECRET, PASS, TOKEN or CIPHER
-// (any case), which covers POSTGRES_PASSWORD, PGBR_API_TOKEN and pgBackRest's S3 keys and
-// cipher pass.
-bool isSecretName(std::string_view name);
-
-inline constexpr std::string_view kRedacted = "(redacted)";
-
-// A copy that may be shown: every non-empty secret (password, token, secret PGBACKREST_*
-// variables, secret-looking postgres arguments) replaced by "(redacted)".
-Settings redacted(const Settings& settings);
-
-// The effective configuration for the API, built from redacted(settings):
-// {"settings": {"PGBR_STANZA": {"value", "default", "source", "flag", "secret"}, ...},
-//  "postgres": {"args", "port", "socket_dir"},
-//  "pgbackrest": {"config", "config_rendered", "env": {"PGBACKREST_...": "..."}}}
-nlohmann::json redactedSettingsJson(const Settings& settings);
 
 }  // namespace pgbr

@@ -60,6 +60,7 @@ void applySetting(std::string_view assignment, std::string_view argument, Postgr
   const std::string_view value = assignment.substr(eq + 1);
   if (name == "port") facts.port = parsePort(trim(value), argument);
   if (name == "unix_socket_directories") facts.socket_dir = firstSocketDir(value);
+  if (name == "listen_addresses") facts.listen_addresses = std::string(trim(value));
 }
 
 }  // namespace
@@ -89,6 +90,7 @@ PostgresArgFacts scanPostgresArgs(const std::vector<std::string>& args) {
     if (arg[1] == 'c') applySetting(value, shown, facts);
     if (arg[1] == 'p') facts.port = parsePort(value, shown);
     if (arg[1] == 'k') facts.socket_dir = firstSocketDir(value);
+    if (arg[1] == 'h') facts.listen_addresses = std::string(trim(value));
   }
   return facts;
 }

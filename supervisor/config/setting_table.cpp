@@ -1,223 +1,14 @@
 #include "supervisor/config/setting_table.h"
 
 #include <array>
-#include <cctype>
-#include <charconv>
-#include <chrono>
 
-#include "supervisor/config/listen_address.h"
-#include "supervisor/schedule/cron.h"
+#include "supervisor/config/setting_values.h"
 
 namespace pgbr {
 
 namespace {
 
-using Reason = std::optional<std::string>;
-
-std::string quoted(std::string_view text) {
-  return "\"" + std::string(text) + "\"";
-}
-
-// Whole decimal numbers only: "10x", " 10", "+10", "1e3" and "10s" are refused rather than read
-// as something the user may not have meant.
-Reason parseWhole(const std::string& text, long long min, long long max, std::string_view unit,
-                  long long* out) {
-  const std::string range = "set a whole number" + std::string(unit) + " from " +
-                            std::to_string(min) + " to " + std::to_string(max);
-  long long value = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || end != text.data() + text.size() ||
-      (ec != std::errc() && ec != std::errc::result_out_of_range)) {
-    return quoted(text) + " is not a whole number; " + range;
-  }
-  if (text.front() == '-') return quoted(text) + " is negative; " + range;
-  if (ec == std::errc::result_out_of_range || value < min || value > max) {
-    return quoted(text) + " is out of range; " + range;
-  }
-  *out = value;
-  return std::nullopt;
-}
-
-template <auto Field, long long Min, long long Max>
-Reason applyNumber(Settings& settings, const std::string& value) {
-  long long parsed = 0;
-  if (auto reason = parseWhole(value, Min, Max, "", &parsed)) return reason;
-  settings.*Field = static_cast<std::remove_reference_t<decltype(settings.*Field)>>(parsed);
-  return std::nullopt;
-}
-
-template <auto Field, long long Min, long long Max>
-Reason applySeconds(Settings& settings, const std::string& value) {
-  long long parsed = 0;
-  if (auto reason = parseWhole(value, Min, Max, " of seconds", &parsed)) return reason;
-  settings.*Field = std::chrono::seconds(parsed);
-  return std::nullopt;
-}
-
-template <auto Field>
-std::string showNumber(const Settings& settings) {
-  return std::to_string(settings.*Field);
-}
-
-template <auto Field>
-std::string showSeconds(const Settings& settings) {
-  return std::to_string((settings.*Field).count());
-}
-
-template <auto Field>
-std::string showString(const Settings& settings) {
-  return settings.*Field;
-}
-
-Reason checkAbsolute(const std::string& value) {
-  if (value.empty() || value.front() != '/')
-    return quoted(value) + " is a relative path; use an absolute path";
-  return std::nullopt;
-}
-
-template <auto Field>
-Reason applyAbsolutePath(Settings& settings, const std::string& value) {
-  if (auto reason = checkAbsolute(value)) return reason;
-  settings.*Field = value;
-  return std::nullopt;
-}
-
-template <auto Field>
-Reason applySchedule(Settings& settings, const std::string& value) {
-  if (!value.empty()) {
-    std::string error;
-    if (!CronExpr::parse(value, &error)) return error;
-  }
-  settings.*Field = value;
-  return std::nullopt;
-}
-
-bool isNameChar(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '_' || c == '.';
-}
-
-Reason applyStanza(Settings& settings, const std::string& value) {
-  for (char c : value) {
-    if (!isNameChar(c)) {
-      return quoted(value) + " is not a stanza name; use only letters, digits, '-', '_' and '.'";
-    }
-  }
-  settings.stanza = value;
-  return std::nullopt;
-}
-
-Reason applyUser(Settings& settings, const std::string& value) {
-  for (char c : value) {
-    if (!isNameChar(c)) {
-      return quoted(value) + " is not a user name; use only letters, digits, '-', '_' and '.'";
-    }
-  }
-  settings.run_as_user = value;
-  return std::nullopt;
-}
-
-Reason applyPgbackrestBin(Settings& settings, const std::string& value) {
-  // A bare name is looked up in PATH; anything with a slash must not depend on the directory
-  // the supervisor happens to run in.
-  if (value.find('/') != std::string::npos) {
-    if (auto reason = checkAbsolute(value)) return reason;
-  }
-  settings.pgbackrest_bin = value;
-  return std::nullopt;
-}
-
-Reason applyListen(Settings& settings, const std::string& value) {
-  std::string error;
-  if (!parseListenAddress(value, &error)) return error;
-  settings.api_listen = value;
-  return std::nullopt;
-}
-
-Reason applyToken(Settings& settings, const std::string& value) {
-  // The token is compared on every request and can be tried by anyone who reaches the port: a
-  // short one falls to guessing. Never echo the value.
-  constexpr std::size_t kMinLength = 16;
-  if (value.size() < kMinLength) {
-    return "the token has " + std::to_string(value.size()) +
-           " characters and a short token can be guessed; use at least 16, e.g. the output of "
-           "`openssl rand -hex 32`";
-  }
-  for (char c : value) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u <= 0x20 || u >= 0x7f) {
-      return "the token holds a space, control or non-ascii character that an http header "
-             "cannot carry; use printable ascii only";
-    }
-  }
-  settings.api_token = value;
-  return std::nullopt;
-}
-
-Reason applyAuth(Settings& settings, const std::string& value) {
-  if (value == "token") {
-    settings.api_auth = AuthMode::kToken;
-  } else if (value == "none") {
-    settings.api_auth = AuthMode::kNone;
-  } else {
-    return quoted(value) + " is not an auth mode; use token or none";
-  }
-  return std::nullopt;
-}
-
-std::string showAuth(const Settings& settings) {
-  return settings.api_auth == AuthMode::kToken ? "token" : "none";
-}
-
-Reason applyLogFormat(Settings& settings, const std::string& value) {
-  if (value == "text") {
-    settings.log_format = LogFormat::kText;
-  } else if (value == "json") {
-    settings.log_format = LogFormat::kJson;
-  } else {
-    return quoted(value) + " is not a log format; use text or json";
-  }
-  return std::nullopt;
-}
-
-std::string showLogFormat(const Settings& settings) {
-  return settings.log_format == LogFormat::kText ? "text" : "json";
-}
-
-Reason applyLogLevel(Settings& settings, const std::string& value) {
-  for (std::string_view level : {"trace", "debug", "info", "warn", "error"}) {
-    if (value == level) {
-      settings.log_level = value;
-      return std::nullopt;
-    }
-  }
-  return quoted(value) + " is not a log level; use trace, debug, info, warn or error";
-}
-
-Reason applyPgPort(Settings& settings, const std::string& value) {
-  long long parsed = 0;
-  if (auto reason = parseWhole(value, 1, 65535, "", &parsed)) return reason;
-  settings.pg_port = static_cast<int>(parsed);
-  return std::nullopt;
-}
-
-std::string showPgPort(const Settings& settings) {
-  return std::to_string(settings.pg_port);
-}
-
-Reason applyHostAuthMethod(Settings& settings, const std::string& value) {
-  // The stock image writes this word into pg_hba.conf; a wrong one only shows when Postgres
-  // refuses to start, long after the cause. Options may follow the method, as in pg_hba.conf.
-  const std::string method = value.substr(0, value.find(' '));
-  for (std::string_view known : {"trust", "reject", "scram-sha-256", "md5", "password", "gss",
-                                 "sspi", "ident", "peer", "ldap", "radius", "cert", "pam", "bsd"}) {
-    if (method == known) {
-      settings.init.host_auth_method = value;
-      return std::nullopt;
-    }
-  }
-  return quoted(method) +
-         " is not a pg_hba.conf auth method; use scram-sha-256, md5, trust, reject, ...";
-}
+using namespace setting_values;  // the parsers and printers each row names
 
 constexpr auto kSpecs = std::to_array<SettingSpec>({
     // Postgres
@@ -233,6 +24,16 @@ constexpr auto kSpecs = std::to_array<SettingSpec>({
      .help = "directory holding postgres, initdb and pg_ctl",
      .apply = applyAbsolutePath<&Settings::pg_bindir>,
      .show = showString<&Settings::pg_bindir>},
+    {.env = "PGBR_PG_LISTEN",
+     .flag = "--pg-listen",
+     .metavar = "ADDRESSES",
+     .help = "addresses postgres listens on (its listen_addresses): localhost for this machine "
+             "only, * for every address (the image sets *), or a comma-separated list; empty "
+             "for the unix socket only. pg_hba.conf admits other hosts when this reaches beyond "
+             "localhost (-h and -c listen_addresses= win over this)",
+     .empty = EmptyValue::kMeaningful,
+     .apply = applyPgListen,
+     .show = showString<&Settings::pg_listen>},
     {.env = "PGPORT",
      .metavar = "PORT",
      .help = "postgres port when its arguments set none (-p N, -c port=N win over this)",

@@ -2,7 +2,8 @@
 // environment variable, its flag, its `_FILE` form), what --help tells about it, how its text is
 // parsed and checked, and how its value is shown. Parsing, --help and the redacted dump of the
 // effective configuration all walk this table, so they cannot disagree: a setting added here is
-// parsed, documented and shown; one missing here exists nowhere.
+// parsed, documented and shown; one missing here exists nowhere. The parsers and printers the
+// rows point at are in setting_values.h.
 //
 // Policy for empty values: an empty variable of the stock image (POSTGRES_*) counts as unset,
 // as in the stock entrypoint; an empty schedule disables that schedule; any other empty value is

@@ -32,6 +32,10 @@ struct Settings {
   std::string pgdata = "/var/lib/postgresql/data";       // PGDATA / --pgdata
   std::string pg_bindir = "/usr/lib/postgresql/15/bin";  // PGBR_PG_BINDIR / --pg-bindir
   int pg_port = 5432;                                    // from -c port=/-p, else PGPORT, else 5432
+  // Postgres' listen_addresses: PGBR_PG_LISTEN / --pg-listen, unless -h or -c listen_addresses=
+  // is among the postgres arguments. Local only by default on a plain machine; the image sets
+  // '*' as the stock image does. "" means the Unix socket only.
+  std::string pg_listen = "localhost";
   // From -c unix_socket_directories= or -k (the first entry); "" when set empty: no Unix
   // socket, connect over TCP.
   std::string pg_socket_dir = "/var/run/postgresql";

@@ -1,7 +1,6 @@
 #include "supervisor/postgres/initdb.h"
 
-#include <algorithm>
-#include <chrono>
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -10,32 +9,16 @@
 #include <random>
 #include <system_error>
 
-#include "supervisor/os/output_pump.h"
+#include "supervisor/postgres/host_access.h"
+#include "supervisor/postgres/init_files.h"
 #include "supervisor/postgres/server.h"
+#include "supervisor/postgres/shell_words.h"
 
 namespace pgbr {
 
 namespace fs = std::filesystem;
 
 namespace {
-
-// The text bash runs for a `*.sh` init file that is not executable. The stock image sources
-// such files into its own shell, where they find docker_process_sql and the psql array; this
-// defines the same two and sources the file, whose path arrives as $1 and is never part of the
-// program text.
-constexpr const char* kSourceScript = R"sh(
-docker_process_sql() {
-  local runner=(psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --no-password --no-psqlrc)
-  if [ -n "$POSTGRES_DB" ]; then
-    runner+=(--dbname "$POSTGRES_DB")
-  fi
-  "${runner[@]}" "$@"
-}
-psql=(docker_process_sql)
-pgbr_init_file=$1
-shift
-. "$pgbr_init_file"
-)sh";
 
 std::string firstWord(const std::string& text) {
   return text.substr(0, text.find(' '));
@@ -107,77 +90,7 @@ std::string writePrivateFile(const fs::path& path, const std::string& content) {
   return ok ? "" : "cannot write " + path.string();
 }
 
-bool isExecutable(const fs::file_status& status) {
-  // Any execute bit, as the closest portable reading of `[ -x file ]`: init files are copied in
-  // with 0755 or 0644, and a file executable only by another user fails to spawn, by name.
-  const auto exec = fs::perms::owner_exec | fs::perms::group_exec | fs::perms::others_exec;
-  return (status.permissions() & exec) != fs::perms::none;
-}
-
 }  // namespace
-
-ShellWords splitShellWords(std::string_view text) {
-  ShellWords result;
-  std::string word;
-  bool in_word = false;
-  size_t i = 0;
-  auto failWith = [&](std::string error) {
-    result.words.clear();
-    result.error = std::move(error);
-    return result;
-  };
-  while (i < text.size()) {
-    const char c = text[i];
-    if (c == ' ' || c == '\t' || c == '\n') {
-      if (in_word) result.words.push_back(std::move(word));
-      word.clear();
-      in_word = false;
-      ++i;
-    } else if (c == '\\') {
-      if (i + 1 >= text.size()) return failWith("ends with a lone backslash");
-      // Backslash-newline joins lines and is not part of any word.
-      if (text[i + 1] != '\n') {
-        word += text[i + 1];
-        in_word = true;
-      }
-      i += 2;
-    } else if (c == '\'') {
-      const size_t close = text.find('\'', i + 1);
-      if (close == std::string_view::npos) return failWith("unterminated single quote");
-      word.append(text.substr(i + 1, close - i - 1));
-      in_word = true;
-      i = close + 1;
-    } else if (c == '"') {
-      in_word = true;
-      ++i;
-      bool closed = false;
-      while (i < text.size()) {
-        const char d = text[i];
-        if (d == '"') {
-          closed = true;
-          ++i;
-          break;
-        }
-        // Inside double quotes a backslash only escapes the characters the shell treats
-        // specially there; before anything else it stays a backslash.
-        if (d == '\\' && i + 1 < text.size() && std::strchr("\"\\$`\n", text[i + 1]) != nullptr) {
-          if (text[i + 1] != '\n') word += text[i + 1];
-          i += 2;
-          continue;
-        }
-        word += d;
-        ++i;
-      }
-      if (!closed) return failWith("unterminated double quote");
-    } else {
-      word += c;
-      in_word = true;
-      ++i;
-    }
-  }
-  if (in_word) result.words.push_back(std::move(word));
-  return result;
-}
 
 bool dataDirectoryInitialized(const fs::path& pgdata) {
   std::error_code ec;
@@ -193,59 +106,6 @@ std::string checkInitSettings(const PostgresInitSettings& init) {
            "recommended)";
   }
   return "";
-}
-
-InitFileKind classifyInitFile(std::string_view name, bool executable) {
-  if (name.ends_with(".sh")) return executable ? InitFileKind::kRun : InitFileKind::kSource;
-  if (name.ends_with(".sql")) return InitFileKind::kSql;
-  if (name.ends_with(".sql.gz")) return InitFileKind::kSqlGz;
-  if (name.ends_with(".sql.xz")) return InitFileKind::kSqlXz;
-  if (name.ends_with(".sql.zst")) return InitFileKind::kSqlZst;
-  return InitFileKind::kIgnore;
-}
-
-InitFiles listInitFiles(const fs::path& dir) {
-  InitFiles result;
-  std::error_code ec;
-  if (!fs::exists(dir, ec)) return result;
-  fs::directory_iterator it(dir, ec);
-  if (ec) {
-    // Found now rather than after initdb, which would leave a data directory that the next
-    // start skips without ever running the scripts.
-    result.error = "cannot read the init directory " + dir.string() + ": " + ec.message();
-    return result;
-  }
-  for (const auto& entry : it) {
-    const std::string name = entry.path().filename().string();
-    if (name.empty() || name.front() == '.') continue;
-    result.files.push_back(entry.path());
-  }
-  // std::string compares like memcmp: the byte order of `LC_ALL=C ls`.
-  std::sort(result.files.begin(), result.files.end(),
-            [](const fs::path& a, const fs::path& b) { return a.string() < b.string(); });
-  return result;
-}
-
-std::string hbaEntry(const std::string& method) {
-  std::string text = "\n";
-  if (firstWord(method) == "trust") {
-    text += "# POSTGRES_HOST_AUTH_METHOD=trust: every host may connect without a password\n";
-  }
-  text += "host all all all " + method + "\n";
-  return text;
-}
-
-SpawnSpec tempServerSpec(const Settings& settings, const std::string& socket_dir,
-                         std::vector<std::string> env) {
-  SpawnSpec spec;
-  spec.argv = {pgBinary(settings, "postgres"), "-D", settings.pgdata};
-  spec.argv.insert(spec.argv.end(), settings.postgres_args.begin(), settings.postgres_args.end());
-  spec.argv.insert(
-      spec.argv.end(),
-      {"-c", "listen_addresses=", "-c", "archive_mode=off", "-p", std::to_string(settings.pg_port),
-       "-c", "unix_socket_directories=" + socketDirectoriesValue(socket_dir)});
-  spec.env = std::move(env);
-  return spec;
 }
 
 std::vector<std::string> initScriptEnvironment(const Settings& settings,
@@ -272,90 +132,6 @@ std::vector<std::string> initScriptEnvironment(const Settings& settings,
   setEnv(base, "PATH", pgBindir(settings) + ":" + path);
   return base;
 }
-
-std::string LibpqServerAccess::createDatabaseIfMissing(const ConnParams& params,
-                                                       const std::string& name) {
-  ConnParams admin = params;
-  admin.dbname = "postgres";
-  ConnectResult connected = connectPg(admin);
-  if (!connected.ok()) return connected.error;
-  QueryValue exists =
-      queryValue(connected.conn.get(), "SELECT 1 FROM pg_database WHERE datname = $1", {name});
-  if (!exists.ok()) return exists.error;
-  if (exists.value) return "";
-  const auto quoted = quoteIdentifier(connected.conn.get(), name);
-  if (!quoted) return "cannot quote the database name (invalid encoding?)";
-  return execStatement(connected.conn.get(), "CREATE DATABASE " + *quoted);
-}
-
-// The socket-only server the init files run against. Its output goes to the log; the destructor
-// stops it on every path, so a failing script never leaves it running under a fresh start.
-class Initializer::TempServer {
- public:
-  TempServer(Children& children, LogSink& log) : children_(children), log_(log) {}
-  TempServer(const TempServer&) = delete;
-  TempServer& operator=(const TempServer&) = delete;
-  ~TempServer() { stop(Seconds(10)); }
-
-  std::string start(const SpawnSpec& spec) {
-    SpawnResult spawned = children_.spawn(spec);
-    if (!spawned.ok()) return "the temporary server could not start: " + spawned.error;
-    pid_ = spawned.pid;
-    if (spawned.output.valid())
-      pump_ = std::make_unique<OutputPump>(std::move(spawned.output), log_);
-    return "";
-  }
-
-  std::string waitReady(ServerAccess& server, const ConnParams& params, Seconds timeout,
-                        const std::atomic<bool>& cancel) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    for (;;) {
-      if (cancel.load()) return "cancelled while the temporary server was starting";
-      if (server.ready(params)) return "";
-      if (std::chrono::steady_clock::now() > deadline) {
-        return "the temporary server was not ready within " + std::to_string(timeout.count()) +
-               " s (" + describeConn(params) + ")";
-      }
-      // Waiting on the child rather than sleeping: a server that fails at once (a bad -c
-      // argument, a port in use) is reported as soon as the loop reaps it.
-      if (auto status = children_.waitExit(pid_, Millis(100))) {
-        exit_ = status;
-        return "the temporary server " + status->describe() +
-               " while starting (its log "
-               "precedes this line)";
-      }
-    }
-  }
-
-  // SIGINT is Postgres' fast shutdown: sessions are ended and a clean checkpoint written.
-  std::string stop(Seconds timeout) {
-    if (pid_ < 0) return "";
-    if (!exit_) {
-      children_.signalProcess(pid_, sig::kInt);
-      exit_ = children_.waitExit(pid_, timeout);
-    }
-    if (!exit_) {
-      children_.signalProcess(pid_, sig::kQuit);  // immediate shutdown
-      exit_ = children_.waitExit(pid_, Seconds(5));
-    }
-    if (!exit_) {
-      children_.signalGroup(pid_, sig::kKill);
-      exit_ = children_.waitExit(pid_, Seconds(5));
-    }
-    pid_ = -1;
-    pump_.reset();
-    if (!exit_) return "the temporary server did not stop";
-    if (!exit_->success()) return "the temporary server " + exit_->describe() + " on shutdown";
-    return "";
-  }
-
- private:
-  Children& children_;
-  LogSink& log_;
-  pid_t pid_ = -1;
-  std::optional<ExitStatus> exit_;
-  std::unique_ptr<OutputPump> pump_;
-};
 
 Initializer::Initializer(const Settings& settings, Children& children, LogSink& log,
                          std::vector<std::string> env, ServerAccess* server)
@@ -394,30 +170,8 @@ std::string Initializer::runStep(const std::string& what, const SpawnSpec& spec,
 
 std::string Initializer::processInitFile(const fs::path& file, const fs::path& tmp,
                                          const std::atomic<bool>& cancel) {
-  std::error_code ec;
-  const fs::file_status status = fs::status(file, ec);
-  const InitFileKind kind = !ec && fs::is_regular_file(status)
-                                ? classifyInitFile(file.filename().string(), isExecutable(status))
-                                : InitFileKind::kIgnore;
-  const std::string psql = pgBinary(settings_, "psql");
-  auto psqlSpec = [&](const std::string& sql_file) {
-    SpawnSpec spec;
-    spec.argv = {psql,
-                 "-v",
-                 "ON_ERROR_STOP=1",
-                 "--username",
-                 settings_.init.user,
-                 "--no-password",
-                 "--no-psqlrc",
-                 "--dbname",
-                 settings_.init.db,
-                 "-f",
-                 sql_file};
-    spec.env = script_env_;
-    return spec;
-  };
+  const InitFileKind kind = classifyInitPath(file);
   const std::string name = file.string();
-
   switch (kind) {
     case InitFileKind::kIgnore:
       note("ignoring " + name);
@@ -429,23 +183,17 @@ std::string Initializer::processInitFile(const fs::path& file, const fs::path& t
       spec.env = script_env_;
       return runStep(name, spec, cancel);
     }
-    case InitFileKind::kSource: {
+    case InitFileKind::kSource:
       note("sourcing " + name);
-      SpawnSpec spec;
-      spec.argv = {"bash", "-Eeo", "pipefail", "-c", kSourceScript, "pgbr-supervisor", name};
-      spec.env = script_env_;
-      return runStep(name + " (sourced by bash)", spec, cancel);
-    }
+      return runStep(name + " (sourced by bash)", sourceInitFileSpec(name, script_env_), cancel);
     case InitFileKind::kSql:
       note("running " + name);
-      return runStep(name + " (psql)", psqlSpec(name), cancel);
+      return runStep(name + " (psql)", psqlFileSpec(settings_, name, script_env_), cancel);
     case InitFileKind::kSqlGz:
     case InitFileKind::kSqlXz:
     case InitFileKind::kSqlZst: {
       note("running " + name);
-      const char* tool = kind == InitFileKind::kSqlGz   ? "gzip"
-                         : kind == InitFileKind::kSqlXz ? "xz"
-                                                        : "zstd";
+      const char* tool = decompressorFor(kind);
       // Decompressed into a private file rather than piped: children are spawned one at a
       // time from argv vectors, with no shell to build a pipeline.
       const fs::path sql = tmp / "init-file.sql";
@@ -454,7 +202,11 @@ std::string Initializer::processInitFile(const fs::path& file, const fs::path& t
       unpack.env = script_env_;
       unpack.stdout_path = sql.string();
       std::string error = runStep(name + " (" + tool + " -dc)", unpack, cancel);
-      if (error.empty()) error = runStep(name + " (psql)", psqlSpec(sql.string()), cancel);
+      if (error.empty()) {
+        error =
+            runStep(name + " (psql)", psqlFileSpec(settings_, sql.string(), script_env_), cancel);
+      }
+      std::error_code ec;
       fs::remove(sql, ec);
       return error;
     }
@@ -467,6 +219,16 @@ InitResult Initializer::run(const std::atomic<bool>& cancel) {
   const fs::path pgdata = settings_.pgdata;
   if (dataDirectoryInitialized(pgdata)) {
     note("database directory appears to contain a database; skipping initialization");
+    // PGBR_PG_LISTEN may have been opened since initdb wrote pg_hba.conf for this machine only.
+    HbaUpdate hba =
+        admitOtherHostsWhenListening(pgdata, settings_.pg_listen, init.host_auth_method);
+    if (!hba.error.empty()) warn(hba.error);
+    if (hba.added) {
+      note("postgres listens on " + settings_.pg_listen +
+           " (PGBR_PG_LISTEN) and pg_hba.conf admitted only this machine: added `host all all "
+           "all " +
+           init.host_auth_method + "`");
+    }
     return InitResult{InitOutcome::kSkipped, ""};
   }
   if (std::string refusal = checkInitSettings(init); !refusal.empty()) {
@@ -513,7 +275,8 @@ InitResult Initializer::run(const std::atomic<bool>& cancel) {
 
   {
     std::ofstream hba(pgdata / "pg_hba.conf", std::ios::app);
-    hba << hbaEntry(init.host_auth_method);
+    hba << (listensBeyondLoopback(settings_.pg_listen) ? hbaEntry(init.host_auth_method)
+                                                       : localOnlyHbaNote(init.host_auth_method));
     hba.flush();
     if (!hba) return fail("cannot append to " + (pgdata / "pg_hba.conf").string());
   }

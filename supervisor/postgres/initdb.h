@@ -2,20 +2,25 @@
 // does it, so an existing docker-compose file, its POSTGRES_* variables and its
 // /docker-entrypoint-initdb.d scripts work unchanged:
 //   initdb with POSTGRES_USER and POSTGRES_PASSWORD (POSTGRES_INITDB_ARGS, POSTGRES_INITDB_WALDIR)
-//   -> `host all all all <POSTGRES_HOST_AUTH_METHOD>` appended to pg_hba.conf
+//   -> `host all all all <POSTGRES_HOST_AUTH_METHOD>` appended to pg_hba.conf when Postgres
+//      listens beyond this machine (PGBR_PG_LISTEN; see host_access.h)
 //   -> a temporary server reachable only through its Unix socket
 //   -> POSTGRES_DB created
 //   -> the init files, in byte order: *.sh run (executable) or sourced, *.sql, *.sql.gz|xz|zst
 //      through psql -v ON_ERROR_STOP=1, anything else ignored
 //   -> the temporary server stopped (SIGINT: fast shutdown).
 //
-// Policy: a data directory with a non-empty PG_VERSION is never initialised again. Without a
+// Policy: a data directory with a non-empty PG_VERSION is never initialised again (only
+// pg_hba.conf may gain the rule for other hosts, when PGBR_PG_LISTEN was opened since). Without a
 // password initialisation is refused unless the auth method is trust. Any failing step stops
 // initialisation with one line naming the step or file and how it ended; the partial data
 // directory stays where it is (the stock image leaves it too), and the message says so because
 // the next start will skip initialisation. No shell ever sees user text: commands are argv
 // vectors, and the one bash used for sourced scripts gets fixed text with the file path as an
 // argument. The cancel flag stops whatever child runs, and the temporary server with it.
+//
+// The steps live beside this file: shell_words.h splits POSTGRES_INITDB_ARGS, init_files.h lists
+// the init files and builds the command for each, temp_server.h runs the temporary server.
 #pragma once
 
 #include <atomic>
@@ -27,47 +32,15 @@
 #include "supervisor/common/log_sink.h"
 #include "supervisor/config/settings.h"
 #include "supervisor/os/children.h"
-#include "supervisor/postgres/pg_connection.h"
+#include "supervisor/postgres/temp_server.h"
 
 namespace pgbr {
-
-// POSTGRES_INITDB_ARGS split as a POSIX shell splits a word list, without any expansion:
-// whitespace separates words, '...' is literal, "..." honours \" \\ \$ \` and \<newline>, a
-// backslash outside quotes escapes the next character, "" is an empty word. An unterminated
-// quote or a trailing lone backslash is an error.
-struct ShellWords {
-  std::vector<std::string> words;
-  std::string error;  // empty on success
-  bool ok() const { return error.empty(); }
-};
-ShellWords splitShellWords(std::string_view text);
 
 // True when <pgdata>/PG_VERSION exists and is not empty (the stock image's test).
 bool dataDirectoryInitialized(const std::filesystem::path& pgdata);
 
 // "" when initialisation may proceed, else the one-line refusal (no password, method not trust).
 std::string checkInitSettings(const PostgresInitSettings& init);
-
-enum class InitFileKind { kRun, kSource, kSql, kSqlGz, kSqlXz, kSqlZst, kIgnore };
-InitFileKind classifyInitFile(std::string_view name, bool executable);
-
-// The files of the init directory in byte order, hidden ones left out (a shell glob skips them).
-// A missing directory is an empty list; one that cannot be read is an error.
-struct InitFiles {
-  std::vector<std::filesystem::path> files;
-  std::string error;
-};
-InitFiles listInitFiles(const std::filesystem::path& dir);
-
-// The lines appended to pg_hba.conf (a warning comment first when the method is trust).
-std::string hbaEntry(const std::string& method);
-
-// `postgres -D PGDATA <user args> -c listen_addresses= -c archive_mode=off -p PORT
-//  -c unix_socket_directories=DIR`: the user's arguments keep their effect (shared_preload_
-// libraries, ...) while the overrides after them keep the server off the network and off
-// pgBackRest, whose stanza may not exist yet.
-SpawnSpec tempServerSpec(const Settings& settings, const std::string& socket_dir,
-                         std::vector<std::string> env);
 
 // The environment of init scripts, psql and the decompressors: `base` plus what the stock image
 // exports (POSTGRES_USER, POSTGRES_PASSWORD, POSTGRES_DB, PGDATA, PGPASSWORD unless already set)
@@ -76,22 +49,6 @@ SpawnSpec tempServerSpec(const Settings& settings, const std::string& socket_dir
 std::vector<std::string> initScriptEnvironment(const Settings& settings,
                                                const std::string& socket_dir,
                                                std::vector<std::string> base);
-
-// What initialisation needs from the temporary server: libpq in production, a fake in tests.
-class ServerAccess {
- public:
-  virtual ~ServerAccess() = default;
-  virtual bool ready(const ConnParams& params) = 0;
-  // Creates the database unless pg_database has it. Returns the error or "".
-  virtual std::string createDatabaseIfMissing(const ConnParams& params,
-                                              const std::string& name) = 0;
-};
-
-class LibpqServerAccess final : public ServerAccess {
- public:
-  bool ready(const ConnParams& params) override { return pingReady(params); }
-  std::string createDatabaseIfMissing(const ConnParams& params, const std::string& name) override;
-};
 
 enum class InitOutcome { kInitialized, kSkipped, kFailed };
 
@@ -116,8 +73,6 @@ class Initializer {
   InitResult run(const std::atomic<bool>& cancel);
 
  private:
-  class TempServer;
-
   void note(const std::string& line);
   void warn(const std::string& line);
   InitResult fail(const std::string& what) const;

@@ -1,6 +1,6 @@
 // The Postgres settings archiving depends on (wal_level, archive_mode, archive_command,
-// archive_timeout, listen_addresses), applied without taking a single setting away from the
-// user.
+// archive_timeout) and where Postgres listens (listen_addresses, from PGBR_PG_LISTEN), applied
+// without taking a single setting away from the user.
 //
 // Policy: the defaults live in a template (conf/postgresql.conf, embedded at build time) that is
 // rendered at every start into $PGDATA/pgbr-supervisor.conf, written atomically with mode 0600.
@@ -12,7 +12,8 @@
 // them: it returns warnings the caller logs.
 //
 // Call applySupervisorConf after dropping privileges: the files it writes must belong to the
-// user Postgres runs as.
+// user Postgres runs as. The configuration files are read with conf_parser.h, as Postgres reads
+// them.
 #pragma once
 
 #include <filesystem>
@@ -27,6 +28,7 @@ namespace pgbr {
 
 inline constexpr std::string_view kSupervisorConfName = "pgbr-supervisor.conf";
 inline constexpr std::string_view kArchiveCommandPlaceholder = "{{ARCHIVE_COMMAND}}";
+inline constexpr std::string_view kListenAddressesPlaceholder = "{{LISTEN_ADDRESSES}}";
 
 // conf/postgresql.conf as it was at build time.
 std::string_view defaultConfTemplate();
@@ -44,22 +46,13 @@ std::string shellQuote(std::string_view word);
 // backslash escapes too).
 std::string escapeConfString(std::string_view value);
 
-// Replaces every {{ARCHIVE_COMMAND}} in the template with the escaped command.
-std::string renderConfTemplate(std::string_view tmpl, std::string_view archive_command);
-// The template rendered for these settings (pgbackrest_bin, pgbackrest_config, stanza).
+// Replaces every {{ARCHIVE_COMMAND}} in the template with the escaped command, and every
+// {{LISTEN_ADDRESSES}} with the escaped addresses.
+std::string renderConfTemplate(std::string_view tmpl, std::string_view archive_command,
+                               std::string_view listen_addresses = "localhost");
+// The template rendered for these settings (pgbackrest_bin, pgbackrest_config, stanza,
+// pg_listen).
 std::string renderSupervisorConf(const Settings& settings);
-
-// One `name = value` line of a Postgres configuration file, as Postgres' own parser reads it:
-// names are case-insensitive (returned lower-case), '=' is optional, a value is a quoted string
-// ('' and backslash escapes) or a bare word, and '#' starts a comment. nullopt for blank,
-// comment-only and malformed lines.
-struct ConfEntry {
-  std::string name;
-  std::string value;
-  int line = 0;  // 1-based
-};
-std::optional<ConfEntry> parseConfLine(std::string_view line);
-std::vector<ConfEntry> parseConfText(std::string_view text);
 
 // postgresql.conf text with the include placed first: unchanged when an include (or
 // include_if_exists) of pgbr-supervisor.conf is already there, wherever the user put it;

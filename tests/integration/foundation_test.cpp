@@ -194,7 +194,8 @@ TEST(Foundation, InitialisesLikeTheStockImageAndNeverTwice) {
                            {"POSTGRES_DB", "appdb"},
                            {"POSTGRES_INITDB_ARGS", "--data-checksums --no-sync"},
                            {"POSTGRES_INITDB_WALDIR", (dir.path() / "wal").string()},
-                           {"POSTGRES_HOST_AUTH_METHOD", "scram-sha-256"}},
+                           {"POSTGRES_HOST_AUTH_METHOD", "scram-sha-256"},
+                           {"PGBR_PG_LISTEN", "*"}},  // as the image sets it
                           {"-c", "work_mem=7MB"});
   sup.env().erase("POSTGRES_PASSWORD");
   sup.start();
@@ -552,6 +553,7 @@ TEST(Foundation, LogsAreCapturedEchoedJsonAndRotated) {
   SupervisorUnderTest sup(dir.path(),
                           {{"POSTGRES_INITDB_ARGS", "--no-sync"},
                            {"POSTGRES_HOST_AUTH_METHOD", "trust"},
+                           {"PGBR_PG_LISTEN", "*"},
                            {"PGBR_LOG_FORMAT", "json"},
                            {"PGBR_LOG_MAX_BYTES", "20000"}},
                           {"-c", "log_statement=all"});

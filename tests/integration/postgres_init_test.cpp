@@ -138,6 +138,7 @@ class PostgresInitTest : public ::testing::Test {
 
     settings_.pgdata = (root_ / "data").string();
     settings_.pg_port = 54329;  // only a socket name here: nothing listens on TCP
+    settings_.pg_listen = "*";  // as the image sets it: pg_hba.conf gets the stock image's rule
     settings_.pg_socket_dir = (root_ / "sock").string();
     settings_.init.user = "appuser";
     settings_.init.password = "pa55 'w\"ord";

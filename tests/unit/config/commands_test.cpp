@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "pgbr_version.h"
+#include "supervisor/config/help.h"
 #include "tests/unit/config/config_test_support.h"
 
 namespace pgbr::testing {
@@ -106,6 +107,24 @@ TEST_F(CommandTest, PortFromPostgresArgumentsBeatsPgport) {
   EXPECT_EQ(settings({"-c", "port=6006"}).pg_port, 6006);
   EXPECT_EQ(settings({"postgres", "-p", "6007"}).sources.at("PGPORT"), "postgres args");
   EXPECT_EQ(settings().sources.at("PGPORT"), "env");
+}
+
+// PGBR_PG_LISTEN accepts Postgres' own list; an empty value is the Unix socket only, and -h or
+// -c listen_addresses= among the postgres arguments win, as -p wins over PGPORT.
+TEST_F(CommandTest, ListenAddressesFromPgbrPgListenOrPostgresArguments) {
+  EXPECT_EQ(settings().pg_listen, "localhost");
+  env.set("PGBR_PG_LISTEN", "10.0.0.5, ::1,db-host.internal");
+  EXPECT_EQ(settings().pg_listen, "10.0.0.5, ::1,db-host.internal");
+  EXPECT_EQ(settings().sources.at("PGBR_PG_LISTEN"), "env");
+  env.set("PGBR_PG_LISTEN", "");
+  EXPECT_EQ(settings().pg_listen, "");
+  EXPECT_EQ(settings({"--pg-listen=*"}).pg_listen, "*");
+  EXPECT_EQ(settings({"--pg-listen=*"}).sources.at("PGBR_PG_LISTEN"), "flag");
+  EXPECT_EQ(settings({"postgres", "-h", "0.0.0.0"}).pg_listen, "0.0.0.0");
+  EXPECT_EQ(settings({"postgres", "-c", "listen_addresses=*"}).pg_listen, "*");
+  EXPECT_EQ(settings({"--pg-listen=*", "postgres", "--listen-addresses="}).pg_listen, "");
+  EXPECT_EQ(settings({"postgres", "-c", "listen_addresses=*"}).sources.at("PGBR_PG_LISTEN"),
+            "postgres args");
 }
 
 TEST_F(CommandTest, SocketDirFromPostgresArguments) {

@@ -28,6 +28,7 @@ TEST_F(LoadTest, DefaultsWithAnEmptyEnvironment) {
   EXPECT_EQ(s.pgdata, "/var/lib/postgresql/data");
   EXPECT_EQ(s.pg_bindir, "/usr/lib/postgresql/15/bin");
   EXPECT_EQ(s.pg_port, 5432);
+  EXPECT_EQ(s.pg_listen, "localhost");  // a plain machine: not reachable from the network
   EXPECT_EQ(s.pg_socket_dir, "/var/run/postgresql");
   EXPECT_TRUE(s.postgres_args.empty());
   EXPECT_EQ(s.init.user, "postgres");
@@ -73,6 +74,7 @@ const std::map<std::string, std::pair<std::string, std::string>>& samples() {
   static const std::map<std::string, std::pair<std::string, std::string>> kSamples = {
       {"PGDATA", {"/data/pg", "/data/pg"}},
       {"PGBR_PG_BINDIR", {"/opt/pg/bin", "/opt/pg/bin"}},
+      {"PGBR_PG_LISTEN", {"*", "*"}},
       {"PGPORT", {"6543", "6543"}},
       {"POSTGRES_PASSWORD", {"s3cret-password", "s3cret-password"}},
       {"POSTGRES_USER", {"alice", "alice"}},
@@ -351,6 +353,15 @@ TEST_F(LoadTest, BadValuesAreRefusedWithOneLine) {
        "PGBR_STANZA: \"a/b\" is not a stanza name; use only letters, digits, '-', '_' and '.'"},
       {"PGBR_USER", "bob:x",
        "PGBR_USER: \"bob:x\" is not a user name; use only letters, digits, '-', '_' and '.'"},
+      {"PGBR_PG_LISTEN", "0.0.0.0:5432",
+       "PGBR_PG_LISTEN: \"0.0.0.0:5432\" holds a port; listen addresses take none (set the port "
+       "with PGPORT or postgres -c port=N)"},
+      {"PGBR_PG_LISTEN", "a b",
+       "PGBR_PG_LISTEN: \"a b\" is not a list of addresses; use localhost (this machine only), * "
+       "(every address) or host names and IP addresses separated by commas"},
+      {"PGBR_PG_LISTEN", "localhost,",
+       "PGBR_PG_LISTEN: \"localhost,\" is not a list of addresses; use localhost (this machine "
+       "only), * (every address) or host names and IP addresses separated by commas"},
       {"PGDATA", "data", "PGDATA: \"data\" is a relative path; use an absolute path"},
       {"PGBR_STATE_DIR", "./state",
        "PGBR_STATE_DIR: \"./state\" is a relative path; use an absolute path"},

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "supervisor/config/config.h"
+#include "supervisor/config/help.h"
 #include "supervisor/config/setting_table.h"
 #include "tests/unit/config/config_test_support.h"
 

@@ -68,5 +68,14 @@ TEST(PostgresArgsTest, BadPortIsAConfigError) {
   EXPECT_THROW(scanPostgresArgs({"-c", "port="}), ConfigError);
 }
 
+TEST(PostgresArgsTest, ListenAddressesFromEverySpelling) {
+  EXPECT_EQ(scanPostgresArgs({}).listen_addresses, std::nullopt);
+  EXPECT_EQ(scanPostgresArgs({"-h", "0.0.0.0"}).listen_addresses, "0.0.0.0");
+  EXPECT_EQ(scanPostgresArgs({"-h*"}).listen_addresses, "*");
+  EXPECT_EQ(scanPostgresArgs({"-c", "listen_addresses= localhost "}).listen_addresses, "localhost");
+  EXPECT_EQ(scanPostgresArgs({"--listen-addresses=*", "-c", "listen_addresses="}).listen_addresses,
+            "");
+}
+
 }  // namespace
 }  // namespace pgbr

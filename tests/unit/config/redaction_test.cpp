@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "supervisor/config/redaction.h"
 #include "supervisor/config/setting_table.h"
 #include "tests/unit/config/config_test_support.h"
 

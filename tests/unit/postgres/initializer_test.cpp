@@ -1,6 +1,8 @@
 // The Initializer's command sequence with scripted children and a fake temporary server: what
 // runs, in which order, with which arguments and environment, and how a failure or a cancel
 // stops it. The real thing runs in tests/integration/postgres_init_test.cpp.
+#include "supervisor/postgres/host_access.h"
+#include "supervisor/postgres/init_files.h"
 #include "supervisor/postgres/initdb.h"
 
 #include <condition_variable>
@@ -229,6 +231,43 @@ TEST_F(InitializerTest, SkipsADataDirectoryThatHasADatabase) {
       Contains("database directory appears to contain a database; skipping initialization"));
 }
 
+// PGBR_PG_LISTEN reaching beyond this machine: pg_hba.conf gets the stock image's rule.
+TEST_F(InitializerTest, ListeningBeyondThisMachineAdmitsOtherHostsAtInitdb) {
+  settings_.pg_listen = "*";
+  root_.write("data/pg_hba.conf", "local all all trust\n");
+  ASSERT_EQ(run().outcome, InitOutcome::kInitialized);
+  EXPECT_EQ(testing::TempDir::read(root_.path() / "data/pg_hba.conf"),
+            "local all all trust\n\nhost all all all scram-sha-256\n");
+}
+
+// Opened after initdb: the next start adds the rule, once, and leaves an existing data
+// directory otherwise alone.
+TEST_F(InitializerTest, OpeningTheListenAddressesLaterAdmitsOtherHostsOnce) {
+  root_.write("data/PG_VERSION", "15\n");
+  const std::string local = "local all all trust\nhost all all 127.0.0.1/32 trust\n";
+  root_.write("data/pg_hba.conf", local);
+  ASSERT_EQ(run().outcome, InitOutcome::kSkipped);
+  EXPECT_EQ(testing::TempDir::read(root_.path() / "data/pg_hba.conf"), local);
+
+  settings_.pg_listen = "0.0.0.0";
+  ASSERT_EQ(run().outcome, InitOutcome::kSkipped);
+  ASSERT_EQ(run().outcome, InitOutcome::kSkipped);
+  EXPECT_EQ(testing::TempDir::read(root_.path() / "data/pg_hba.conf"),
+            local + "\nhost all all all scram-sha-256\n");
+  EXPECT_THAT(logLines(), Contains(HasSubstr("added `host all all all scram-sha-256`")));
+  EXPECT_THAT(ops_.specs(), IsEmpty());
+}
+
+// A rule of the user's own for other hosts is a decision: nothing is added.
+TEST_F(InitializerTest, AUserRuleForOtherHostsIsLeftAsItIs) {
+  root_.write("data/PG_VERSION", "15\n");
+  const std::string own = "local all all trust\nhostssl all all 10.0.0.0/8 scram-sha-256\n";
+  root_.write("data/pg_hba.conf", own);
+  settings_.pg_listen = "*";
+  ASSERT_EQ(run().outcome, InitOutcome::kSkipped);
+  EXPECT_EQ(testing::TempDir::read(root_.path() / "data/pg_hba.conf"), own);
+}
+
 TEST_F(InitializerTest, AnEmptyPgVersionDoesNotCountAsADatabase) {
   root_.write("data/PG_VERSION", "");
   EXPECT_FALSE(dataDirectoryInitialized(settings_.pgdata));
@@ -250,6 +289,7 @@ TEST_F(InitializerTest, RefusesWithoutAPasswordUnlessTrust) {
 TEST_F(InitializerTest, TrustWithoutAPasswordProceedsWithAWarning) {
   settings_.init.password = "";
   settings_.init.host_auth_method = "trust";
+  settings_.pg_listen = "*";  // as in the image
   initFile("10-a.sql");
   InitResult result = run();
   ASSERT_EQ(result.outcome, InitOutcome::kInitialized) << result.error;
@@ -302,8 +342,10 @@ TEST_F(InitializerTest, RunsEveryStepInOrder) {
   EXPECT_FALSE(fs::exists(pwfile));
   EXPECT_FALSE(fs::exists(fs::path(pwfile).parent_path()));
 
-  EXPECT_EQ(testing::TempDir::read(root_.path() / "data/pg_hba.conf"),
-            "local all all trust\n\nhost all all all scram-sha-256\n");
+  // Listening on this machine only (the default): no rule for other hosts, a note instead.
+  const std::string hba = testing::TempDir::read(root_.path() / "data/pg_hba.conf");
+  EXPECT_THAT(hba, StartsWith("local all all trust\n\n# pgbr-supervisor: "));
+  EXPECT_FALSE(hbaAdmitsOtherHosts(hba)) << hba;
 
   // The temporary server: the user's arguments first, then the overrides that keep it private.
   EXPECT_THAT(specs[1].argv,
@@ -456,11 +498,6 @@ TEST(InitFiles, MissingDirectoryIsEmpty) {
   InitFiles files = listInitFiles("/nonexistent/initdb.d");
   EXPECT_TRUE(files.error.empty());
   EXPECT_THAT(files.files, IsEmpty());
-}
-
-TEST(HbaEntry, AppendsTheMethod) {
-  EXPECT_EQ(hbaEntry("scram-sha-256"), "\nhost all all all scram-sha-256\n");
-  EXPECT_THAT(hbaEntry("trust"), HasSubstr("#"));
 }
 
 TEST(CheckInitSettings, PasswordOrTrust) {

@@ -1,6 +1,7 @@
 // The archiving defaults: how the archive command is quoted, how the template renders, where
 // the include goes in postgresql.conf, and which user settings earn a warning.
 #include "supervisor/postgres/settings_file.h"
+#include "supervisor/postgres/conf_parser.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -71,9 +72,25 @@ TEST(ConfTemplate, TheShippedTemplateSetsTheArchivingDefaults) {
   EXPECT_EQ(values["archive_command"],
             "pgbackrest --config=/state/pgbackrest.conf --stanza=main archive-push %p");
   EXPECT_EQ(values["archive_timeout"], "60");
-  EXPECT_EQ(values["listen_addresses"], "*");
+  EXPECT_EQ(values["listen_addresses"], "localhost");
   EXPECT_THAT(values, SizeIs(5));
   EXPECT_EQ(rendered.find("{{"), std::string::npos);
+}
+
+TEST(ConfTemplate, ListensWherePgbrPgListenSays) {
+  Settings settings;
+  for (const std::string listen : {"*", "", "10.0.0.5, localhost"}) {
+    settings.pg_listen = listen;
+    std::map<std::string, std::string> values;
+    for (const auto& entry : parseConfText(renderSupervisorConf(settings))) {
+      values[entry.name] = entry.value;
+    }
+    EXPECT_EQ(values["listen_addresses"], listen);
+  }
+  // Each placeholder once, and a value is never read as a placeholder itself.
+  EXPECT_EQ(renderConfTemplate("a = '{{LISTEN_ADDRESSES}}' b = '{{ARCHIVE_COMMAND}}' {{X}}",
+                               "{{LISTEN_ADDRESSES}}", "it's"),
+            "a = 'it''s' b = '{{LISTEN_ADDRESSES}}' {{X}}");
 }
 
 TEST(ParseConfLine, ReadsWhatPostgresReads) {

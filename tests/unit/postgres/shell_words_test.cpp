@@ -1,7 +1,7 @@
 // POSTGRES_INITDB_ARGS is split the way the stock image's `eval` splits it, minus expansion.
 #include <gtest/gtest.h>
 
-#include "supervisor/postgres/initdb.h"
+#include "supervisor/postgres/shell_words.h"
 
 namespace pgbr {
 namespace {

@@ -33,9 +33,10 @@ readonly RUNTIME_PKGS=(postgresql-15 pgbackrest zstd ca-certificates curl xz-uti
 # aardvark-dns so containers on one network find each other by name. podman's "crun | runc"
 # dependency is met with runc because crun refuses some cgroup layouts. A font is listed because
 # headless Chromium draws no text without one. Node and npm come from Debian only when no `node`
-# is on PATH at all, so a newer Node installed by other means is left alone.
+# is on PATH at all, so a newer Node installed by other means is left alone. prometheus is there
+# for its promtool, which checks /metrics; its server is stopped and disabled right after install.
 readonly TEST_PKGS=(openssl chromium fonts-dejavu-core podman runc netavark aardvark-dns
-  iptables debootstrap debian-archive-keyring wrk hyperfine jq iproute2)
+  iptables debootstrap debian-archive-keyring wrk hyperfine jq iproute2 prometheus)
 
 # Debian's postgresql-common creates and starts a "main" cluster on 5432 when postgresql-15 is
 # installed; the supervisor owns its cluster and port, so that must never happen.
@@ -105,6 +106,16 @@ if [ ${#all_missing[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${all_missing[@]}" >/dev/null
+  # The tests need only promtool; Debian's package also starts a Prometheus server on :9090 on a
+  # machine run by systemd or sysvinit. Stop it and keep it from starting at boot.
+  if printf '%s\n' "${all_missing[@]}" | grep -qx 'prometheus'; then
+    if [ -d /run/systemd/system ]; then
+      systemctl disable --now prometheus.service >/dev/null 2>&1 || true
+    else
+      invoke-rc.d prometheus stop >/dev/null 2>&1 || true
+      update-rc.d prometheus disable >/dev/null 2>&1 || true
+    fi
+  fi
 fi
 
 for group in "${groups[@]}"; do

@@ -2,7 +2,9 @@
 // full backup), WAL archiving, full/diff/incr through the API into a local repository, into S3
 // over TLS and with two repositories; one job at a time under concurrent requests; an S3 outage
 // while Postgres writes, detected and recovered without a gap; job history across restarts and
-// kills; cancelling a backup; the schedule starting one.
+// kills; cancelling a backup; the schedule starting one. The local repository's /metrics, with a
+// full, a diff and an incremental backup in it, goes through promtool and its sizes are compared
+// with pgbackrest info to the byte (tests/integration/metrics_check.h).
 #include <algorithm>
 #include <ctime>
 #include <iostream>
@@ -11,6 +13,7 @@
 #include <sstream>
 
 #include "tests/integration/harness.h"
+#include "tests/integration/metrics_check.h"
 #include "tests/integration/s3.h"
 
 namespace pgbr::it {
@@ -247,6 +250,16 @@ TEST(Backups, LocalRepositoryStartupArchivingAndFullDiffIncr) {
   EXPECT_TRUE(segmentInPosixRepo(sup.stateDir() / "repo", segment)) << segment;
 
   backupThroughApi(sup, {"diff", "incr"});
+
+  // Every family has samples now: check the whole exposition, then the sizes against pgBackRest.
+  const HttpAnswer metrics = sup.request("GET", "/metrics", nullptr, false);
+  ASSERT_EQ(metrics.status, 200) << metrics.body;
+  expectPromtoolAccepts(metrics.body);
+  const Exposition exposition = readExposition(metrics.body);
+  expectEveryFamilyHasSamples(exposition);
+  const CommandOutput info = pgbackrest(sup, {}, {"info", "--output=json"});
+  ASSERT_EQ(info.code, 0) << info.output;
+  expectBackupSizesMatchInfo(exposition, Json::parse(info.output, nullptr, false));
 }
 
 TEST(Backups, S3RepositoryOverTlsFromEnvironmentOnly) {

@@ -93,20 +93,33 @@ inline void chownToPostgres(const fs::path& p) {
       ::lchown(e.path().c_str(), pw->pw_uid, pw->pw_gid);
 }
 
-// Runs a command to completion (argv, no shell), optionally as another user via runuser; returns
-// exit code and combined output.
+// Runs a command to completion (argv, no shell), optionally as another user via runuser and with
+// `input` as its standard input; returns exit code and combined output.
 struct CommandOutput {
   int code = -1;
   std::string output;
 };
 inline CommandOutput run(std::vector<std::string> argv,
                          const std::map<std::string, std::string>& env = {},
-                         const std::string& as_user = "") {
+                         const std::string& as_user = "",
+                         const std::optional<std::string>& input = std::nullopt) {
   if (!as_user.empty()) argv.insert(argv.begin(), {"runuser", "-u", as_user, "--"});
+  char in_tmpl[] = "/tmp/pgbr-it-in-XXXXXX";
+  int in = -1;
+  if (input) {
+    in = ::mkstemp(in_tmpl);
+    ::unlink(in_tmpl);  // the descriptor keeps it readable
+    if (in < 0 || ::write(in, input->data(), input->size()) != ssize_t(input->size()) ||
+        ::lseek(in, 0, SEEK_SET) != 0) {
+      if (in >= 0) ::close(in);
+      return {-1, "could not prepare the standard input"};
+    }
+  }
   char tmpl[] = "/tmp/pgbr-it-out-XXXXXX";
   int out = ::mkstemp(tmpl);
   pid_t pid = ::fork();
   if (pid == 0) {
+    if (in >= 0) ::dup2(in, 0);
     ::dup2(out, 1);
     ::dup2(out, 2);
     for (const auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
@@ -118,6 +131,7 @@ inline CommandOutput run(std::vector<std::string> argv,
   }
   int status = 0;
   ::waitpid(pid, &status, 0);
+  if (in >= 0) ::close(in);
   ::close(out);
   CommandOutput r;
   r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);

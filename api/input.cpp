@@ -259,6 +259,19 @@ Outcome<std::string> parseSessionRequest(std::string_view body) {
   return it->get<std::string>();
 }
 
+Outcome<std::string> parseRestorePointRequest(std::string_view body) {
+  auto parsed = parseObject(body, {"name"}, R"({"name": "before-deploy-42"})");
+  if (auto* error = std::get_if<Error>(&parsed)) return *error;
+  const json& object = std::get<json>(parsed);
+  const auto it = object.find("name");
+  if (it == object.end() || it->is_null()) {
+    return badRequest(R"(field "name" is required, for example {"name": "before-deploy-42"})");
+  }
+  if (!it->is_string()) return badRequest("field \"name\" must be a string");
+  // The rules of a name (length, characters) are the restore points' own (restore_points.h).
+  return it->get<std::string>();
+}
+
 Outcome<uint64_t> parseCount(std::string_view name, std::optional<std::string_view> text,
                              uint64_t fallback, uint64_t max) {
   if (!text) return fallback;

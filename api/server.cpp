@@ -126,6 +126,7 @@ ApiServer::Impl::Impl(Service& service, ApiOptions options)
 
   registerBasics();
   registerV1();
+  registerRestorePoints();
   registerSeed();
   installRoutes();
 }

@@ -7,6 +7,7 @@
 #include <httplib.h>
 #include <spdlog/spdlog.h>
 
+#include "api/local_client.h"
 #include "api/server.h"
 #include "pgbr_version.h"
 #include "supervisor/config/backrest_folders.h"
@@ -16,6 +17,7 @@
 #include "supervisor/os/folders.h"
 #include "supervisor/os/identity.h"
 #include "supervisor/os/signals.h"
+#include "supervisor/restore/restore_points_capability.h"
 #include "supervisor/service/logging.h"
 #include "supervisor/service/supervisor.h"
 #include "supervisor/service/token.h"
@@ -116,6 +118,8 @@ int main(int argc, char** argv) {
       return 0;
     case Command::kHealthcheck:
       return healthcheck(settings);
+    case Command::kRestorePoint:
+      return api::restorePointCommand(settings, inv.restore_point, std::cout, std::cerr);
     case Command::kExec:
       // `docker run IMAGE bash` runs bash, as the stock image's entrypoint does.
       return fail(execReplace(inv.exec_argv));
@@ -156,6 +160,7 @@ int main(int argc, char** argv) {
   SystemClock clock;
   Supervisor supervisor(settings, clock, supervisor_log);
   if (auto err = supervisor.prepare(); !err.empty()) return fail(err);
+  supervisor.add(restorePointsCapability());  // after prepare(): it reads the state folder
 
   ApiOptions api_options;
   api_options.auth = settings.api_auth;
@@ -164,6 +169,9 @@ int main(int argc, char** argv) {
   ApiServer api(supervisor, api_options);
   if (auto err = api.bind(settings.api_listen); !err.empty()) return fail(err);
   api.start();
+  if (auto err = api::recordApiAddress(settings.state_dir, settings.api_listen, api.port());
+      !err.empty())
+    spdlog::warn("cannot record the api address for local commands: {}", err);
   spdlog::info("HTTP API and dashboard on http://{}/", settings.api_listen);
 
   int code = supervisor.run();

@@ -124,6 +124,9 @@ export class Api {
   restore(request) {
     return this.post('/api/v1/restore', request);
   }
+  restorePoints() {
+    return this.get('/api/v1/restore-points');
+  }
   processes() {
     return this.get('/api/v1/processes');
   }

@@ -6,7 +6,7 @@ namespace pgbr {
 namespace {
 
 // Indexed by the enum's value: the static_asserts below keep the table and the enum in step.
-constexpr std::array<ErrorCodeInfo, 16> kErrorCodes = {{
+constexpr std::array<ErrorCodeInfo, 18> kErrorCodes = {{
     {ErrorCode::kBadRequest, "bad_request", 400},
     {ErrorCode::kUnauthorized, "unauthorized", 401},
     {ErrorCode::kNotFound, "not_found", 404},
@@ -22,6 +22,8 @@ constexpr std::array<ErrorCodeInfo, 16> kErrorCodes = {{
     {ErrorCode::kLengthRequired, "length_required", 411},
     {ErrorCode::kCommandFailed, "command_failed", 500},
     {ErrorCode::kPostgresDown, "postgres_down", 503},
+    {ErrorCode::kRestorePointExists, "restore_point_exists", 409},
+    {ErrorCode::kArchiveTimeout, "archive_timeout", 504},
     {ErrorCode::kInternal, "internal", 500},
 }};
 

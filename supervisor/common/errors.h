@@ -28,10 +28,12 @@ enum class ErrorCode {
   kMethodNotAllowed,
   kUriTooLong,
   kHeadersTooLarge,
-  kLengthRequired,  // a chunked request body (bodies must carry a Content-Length)
-  kCommandFailed,   // a child (pgbackrest, initdb, psql) exited non-zero
-  kPostgresDown,    // Postgres does not accept connections
-  kInternal,        // the last: allErrorCodes() counts up to it
+  kLengthRequired,      // a chunked request body (bodies must carry a Content-Length)
+  kCommandFailed,       // a child (pgbackrest, initdb, psql) exited non-zero
+  kPostgresDown,        // Postgres does not accept connections
+  kRestorePointExists,  // a restore point of that name is already recorded
+  kArchiveTimeout,      // WAL did not reach the repository in time
+  kInternal,            // the last: allErrorCodes() counts up to it
 };
 
 struct ErrorCodeInfo {

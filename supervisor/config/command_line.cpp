@@ -58,6 +58,7 @@ std::string nearestHint(std::string_view name, const std::vector<std::string_vie
 CommandLine parseCommandLine(const std::vector<std::string>& args) {
   CommandLine line;
   bool healthcheck = false;
+  bool restore_point = false;
   std::size_t i = 0;
   for (; i < args.size(); ++i) {
     const std::string& arg = args[i];
@@ -100,14 +101,34 @@ CommandLine parseCommandLine(const std::vector<std::string>& args) {
       throw ConfigError("healthcheck takes no arguments, got \"" + arg +
                         "\"; put flags such as --api-listen before or after it");
     }
+    if (restore_point) {
+      if (!line.rest.empty()) {
+        throw ConfigError("restore-point takes one name, got a second argument \"" + arg +
+                          "\"; put flags such as --state-dir before or after it");
+      }
+      line.rest.push_back(arg);
+      continue;
+    }
     if (arg == "healthcheck") {
       healthcheck = true;
+      continue;
+    }
+    if (arg == "restore-point") {
+      restore_point = true;
       continue;
     }
     break;  // the command, or the first postgres argument
   }
   if (healthcheck) {
     line.command = Command::kHealthcheck;
+    return line;
+  }
+  if (restore_point) {
+    if (line.rest.empty()) {
+      throw ConfigError("restore-point needs a name: " + std::string(kProgram) +
+                        " restore-point NAME, for example before-deploy-42");
+    }
+    line.command = Command::kRestorePoint;
     return line;
   }
   if (i == args.size()) return line;  // no command means postgres

@@ -187,7 +187,11 @@ Invocation loadInvocation(const std::vector<std::string>& args, const Environmen
     invocation.exec_argv = std::move(line.rest);
     return invocation;
   }
-  applyPostgresArgs(line.rest, settings);
+  if (line.command == Command::kRestorePoint) {
+    invocation.restore_point = line.rest.front();
+  } else {
+    applyPostgresArgs(line.rest, settings);
+  }
   loadPgbackrestEnv(source, settings);
   backrestFolders(settings);  // a relative PGBACKREST_*_PATH stops start-up here, named
   invocation.notes = notesFor(settings);

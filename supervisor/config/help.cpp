@@ -43,6 +43,7 @@ std::string helpText() {
   std::ostringstream out;
   out << "usage: " << kProgram << " [flags] [postgres [postgres-args...]]\n"
       << "       " << kProgram << " [flags] healthcheck\n"
+      << "       " << kProgram << " [flags] restore-point NAME\n"
       << "       " << kProgram << " [flags] COMMAND [ARGS...]\n\n"
       << "runs postgresql as pid 1, archives wal and takes scheduled backups with pgbackrest,\n"
       << "and serves an http api and dashboard.\n\n"
@@ -52,6 +53,13 @@ std::string helpText() {
       << "                      a first argument starting with a single '-' begins them\n"
       << "  healthcheck         ask /readyz on the api listen address; exit 0 when postgres\n"
       << "                      accepts connections, else 1\n"
+      << "  restore-point NAME  ask the running supervisor to create a named restore point\n"
+      << "                      (pg_create_restore_point) and wait until its wal is in the\n"
+      << "                      repository; prints the point, exits 1 with the server's message\n"
+      << "                      on error. a deploy marker: restore to it with type \"name\".\n"
+      << "                      NAME: 1 to 63 letters, digits and . _ - : @ +. the address and\n"
+      << "                      token come from the state dir (api-address, api-token) or from\n"
+      << "                      PGBR_API_LISTEN and PGBR_API_TOKEN\n"
       << "  COMMAND [ARGS...]   any other command is executed as is, e.g. bash\n\n"
       << "flags (each also set by its environment variable; the flag wins):\n";
   for (const SettingSpec& spec : settingTable()) {

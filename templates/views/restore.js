@@ -5,7 +5,8 @@
 // point and "immediate" sit under "Advanced". A time is picked in local time, limited to the
 // recoverable window of GET /api/v1/backups, and sent as RFC 3339 UTC; or it is pasted as psql
 // prints it (or RFC 3339, with an offset: the forms the API accepts) and sent as written, so its
-// microseconds survive. After submitting, the page follows the restore job's log and polls the
+// microseconds survive. A named restore point is typed or picked from the points recorded through
+// the supervisor (GET /api/v1/restore-points, offered as a datalist). After submitting, the page follows the restore job's log and polls the
 // status until Postgres accepts connections again.
 
 import { h, morph, clear, icon } from '../dom.js';
@@ -97,9 +98,13 @@ function consequences(request, ctx) {
     case 'xid':
       lines.push(`The data directory is restored from ${backupWords} and WAL is replayed up to transaction ${request.target || '(the xid)'}. Every change after the target is discarded.`);
       break;
-    case 'name':
-      lines.push(`The data directory is restored from ${backupWords} and WAL is replayed up to the restore point \u201c${request.target || '(the name)'}\u201d. Every change after the target is discarded.`);
+    case 'name': {
+      const point = ctx.points.find((p) => p.name === request.target);
+      const made = point ? `, made ${localTime(point.created_at)} at ${point.lsn}` : '';
+      lines.push(`The data directory is restored from ${backupWords} and WAL is replayed up to the restore point \u201c${request.target || '(the name)'}\u201d${made}. Every change after the target is discarded.`);
+      if (request.target && !point) lines.push('This name was not recorded by the supervisor: if no pg_create_restore_point() made it, recovery replays the whole archive without meeting it.');
       break;
+    }
     case 'immediate':
       lines.push(`The data directory is restored from ${chosen ? backupWords : 'the latest backup'} and recovery stops as soon as it is consistent. Every change after that backup is discarded.`);
       break;
@@ -207,8 +212,10 @@ export function mountRestore(root, app, scope, { query }) {
   const body = h('div', {}, h('p', { class: 'loading' }, 'Loading the backups\u2026'));
   root.append(h('div', { class: 'page-head' }, h('h1', { tabindex: -1 }, 'Restore')), body);
 
-  Promise.all([app.api.backups(), app.api.status()])
-    .then(([backups, status]) => {
+  // The recorded restore points only help: the form works without them.
+  const points = () => app.api.restorePoints().then((r) => r.restore_points ?? [], () => []);
+  Promise.all([app.api.backups(), app.api.status(), points()])
+    .then(([backups, status, recorded]) => {
       if (!scope.alive) return;
       app.noteStatus(status);
       const running = status.running_job;
@@ -216,7 +223,7 @@ export function mountRestore(root, app, scope, { query }) {
         mountProgress(body, app, scope, running.id, running.params?.target_action ?? 'promote');
         return;
       }
-      buildForm(body, app, scope, backups, status, query);
+      buildForm(body, app, scope, backups, status, recorded, query);
     })
     .catch((err) => {
       clear(body, h('p', { class: 'empty' }, 'The backups could not be loaded.'));
@@ -224,8 +231,9 @@ export function mountRestore(root, app, scope, { query }) {
     });
 }
 
-function buildForm(body, app, scope, data, status, query) {
+function buildForm(body, app, scope, data, status, recorded, query) {
   const ctx = {
+    points: [...recorded].reverse(),
     stanza: data.stanza ?? status.repository?.stanza ?? '',
     backups: [...(data.backups ?? [])].reverse(),
     recoverable: data.recoverable ?? status.repository?.recoverable ?? null,
@@ -252,6 +260,10 @@ function buildForm(body, app, scope, data, status, query) {
   typeSelect.setAttribute('aria-describedby', 'restore-type-help');
 
   const targetInput = h('input', { id: 'restore-target', name: 'target', testid: 'restore-target', autocomplete: 'off', spellcheck: 'false' });
+  const pointList = h('datalist', { id: 'restore-points-list', testid: 'restore-points-list' });
+  const fillPoints = () =>
+    clear(pointList, ctx.points.map((p) => h('option', { value: p.name }, `${shortTime(p.created_at)} \u2014 ${p.lsn}${p.archived ? '' : ' (not archived yet)'}`)));
+  fillPoints();
   const targetLabel = h('label', { for: 'restore-target' }, 'Target');
   const targetHelp = h('p', { class: 'help', id: 'restore-target-help', testid: 'restore-window' });
   targetInput.setAttribute('aria-describedby', 'restore-target-help');
@@ -263,7 +275,7 @@ function buildForm(body, app, scope, data, status, query) {
     targetText,
     h('p', { class: 'help' }, `For example ${TARGET_TIME_FORMS}. Microseconds are kept.`),
   );
-  const targetField = h('div', { class: 'field' }, targetLabel, targetInput, targetHelp);
+  const targetField = h('div', { class: 'field' }, targetLabel, targetInput, pointList, targetHelp);
 
   const setSelect = h('select', { id: 'restore-set', name: 'set', testid: 'restore-set' });
   const setLabel = h('label', { for: 'restore-set' }, 'Backup');
@@ -364,6 +376,7 @@ function buildForm(body, app, scope, data, status, query) {
       targetInput.removeAttribute('step');
       targetInput.removeAttribute('placeholder');
       targetInput.removeAttribute('inputmode');
+      targetInput.removeAttribute('list');
       targetInput.type = type === 'time' ? 'datetime-local' : 'text';
       if (type === 'time') {
         targetLabel.textContent = 'Date and time (your local time)';
@@ -381,8 +394,11 @@ function buildForm(body, app, scope, data, status, query) {
         targetHelp.textContent = 'Recovery stops after this transaction commits.';
       } else if (type === 'name') {
         targetLabel.textContent = 'Restore point name';
-        targetInput.placeholder = 'before_migration';
-        targetHelp.textContent = 'A name given to pg_create_restore_point() before the change you want to undo.';
+        targetInput.placeholder = ctx.points[0]?.name ?? 'before_migration';
+        targetInput.setAttribute('list', 'restore-points-list');
+        targetHelp.textContent = ctx.points.length
+          ? `Pick one of the ${plural(ctx.points.length, 'restore point')} recorded by the supervisor (the latest: ${ctx.points[0].name}, ${relative(ctx.points[0].created_at)}), or type a name given to pg_create_restore_point().`
+          : 'No restore point was recorded by the supervisor (pgbr-supervisor restore-point NAME makes one); type a name given to pg_create_restore_point() before the change you want to undo.';
       }
       targetField.hidden = !TARGET_TYPES.has(type);
       targetTextField.hidden = type !== 'time';
@@ -414,8 +430,10 @@ function buildForm(body, app, scope, data, status, query) {
   };
 
   scope.every(30000, 'poll:restore-window', async () => {
-    const next = await app.api.backups();
+    const [next, recordedNow] = await Promise.all([app.api.backups(), points()]);
     if (!scope.alive || form.hidden) return;
+    ctx.points = [...recordedNow].reverse();
+    fillPoints();
     ctx.recoverable = next.recoverable ?? ctx.recoverable;
     ctx.backups = [...(next.backups ?? [])].reverse();
     applyWindow();

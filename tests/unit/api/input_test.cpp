@@ -126,6 +126,18 @@ TEST(ParseSessionRequest, NeedsANonEmptyToken) {
   EXPECT_THAT(errorOf(parseSessionRequest(R"({"token":"a","user":"b"})")), HasSubstr("\"user\""));
 }
 
+TEST(ParseRestorePointRequest, NeedsANameStringAndNothingElse) {
+  EXPECT_EQ(std::get<std::string>(parseRestorePointRequest(R"({"name":"v1"})")), "v1");
+  // The name's own rules are the service's: an empty or odd name passes through to it.
+  EXPECT_EQ(std::get<std::string>(parseRestorePointRequest(R"({"name":"a b"})")), "a b");
+  EXPECT_THAT(errorOf(parseRestorePointRequest(R"({})")), HasSubstr("field \"name\" is required"));
+  EXPECT_THAT(errorOf(parseRestorePointRequest(R"({"name":null})")), HasSubstr("is required"));
+  EXPECT_THAT(errorOf(parseRestorePointRequest(R"({"name":7})")), HasSubstr("must be a string"));
+  EXPECT_THAT(errorOf(parseRestorePointRequest(R"({"name":"v","at":"now"})")),
+              HasSubstr("unknown field \"at\""));
+  EXPECT_THAT(errorOf(parseRestorePointRequest("[]")), HasSubstr("JSON object"));
+}
+
 TEST(ParseCount, NumbersFallbackAndClamp) {
   EXPECT_EQ(std::get<uint64_t>(parseCount("tail", std::nullopt, 7, 100)), 7u);
   EXPECT_EQ(std::get<uint64_t>(parseCount("tail", "0", 7, 100)), 0u);

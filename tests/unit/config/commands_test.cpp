@@ -57,6 +57,22 @@ TEST_F(CommandTest, HealthcheckValidatesLikeARun) {
   EXPECT_FALSE(error({"healthcheck"}).empty());
 }
 
+TEST_F(CommandTest, RestorePointTakesOneNameAndFlagsAround) {
+  const Invocation invocation =
+      load({"--state-dir", "/var/lib/x", "restore-point", "before-deploy-42", "--stanza=s"});
+  EXPECT_EQ(invocation.command, Command::kRestorePoint);
+  EXPECT_EQ(invocation.restore_point, "before-deploy-42");
+  EXPECT_EQ(invocation.settings.state_dir, "/var/lib/x");
+  EXPECT_EQ(invocation.settings.stanza, "s");
+  EXPECT_THAT(invocation.settings.postgres_args, IsEmpty()) << "the name is no postgres argument";
+  EXPECT_EQ(error({"restore-point"}),
+            "restore-point needs a name: pgbr-supervisor restore-point NAME, for example "
+            "before-deploy-42");
+  EXPECT_EQ(error({"restore-point", "a", "b"}),
+            "restore-point takes one name, got a second argument \"b\"; put flags such as "
+            "--state-dir before or after it");
+}
+
 TEST_F(CommandTest, OtherCommandsAreExecutedAsIs) {
   const Invocation invocation = load({"bash", "-c", "echo hi", "--stanza=x"});
   EXPECT_EQ(invocation.command, Command::kExec);

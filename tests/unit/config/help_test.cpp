@@ -56,6 +56,7 @@ TEST(HelpTest, MentionsCommandsAndFamilies) {
   const std::string help = flatHelp();
   EXPECT_THAT(help, HasSubstr("postgres [args...]"));
   EXPECT_THAT(help, HasSubstr("healthcheck"));
+  EXPECT_THAT(help, HasSubstr("restore-point NAME"));
   EXPECT_THAT(help, HasSubstr("any other command is executed as is"));
   EXPECT_THAT(help, HasSubstr("PGBACKREST_*"));
   EXPECT_THAT(help, HasSubstr("PGBACKREST_CONFIG"));

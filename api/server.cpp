@@ -127,6 +127,7 @@ ApiServer::Impl::Impl(Service& service, ApiOptions options)
   registerBasics();
   registerV1();
   registerSeed();
+  registerDrills();
   installRoutes();
 }
 

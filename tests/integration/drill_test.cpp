@@ -142,15 +142,17 @@ TEST(Drill, PassesOnAHealthyRepositoryAndNeverTouchesTheLiveCluster) {
   }
   // While the copy runs: on its own socket, never on the live port; the live cluster keeps
   // answering and archiving (a segment switched now reaches the repository).
-  bool saw_copy =
-      eventually([&] { return fs::exists(scratchData(sup) / "postmaster.pid"); }, 120s, 20ms);
-  if (saw_copy) {
-    const std::string pidfile = readFile(scratchData(sup) / "postmaster.pid");
-    EXPECT_EQ(pidfile.find("\n" + std::to_string(sup.pgPort()) + "\n"), std::string::npos)
-        << pidfile;
-    EXPECT_NE(pidfile.find((sup.stateDir() / "drill" / "sock").string()), std::string::npos)
-        << pidfile;
-  }
+  // postmaster.pid is written in steps: wait for the line with the socket folder.
+  const std::string sock = (sup.stateDir() / "drill" / "sock").string();
+  std::string pidfile;
+  const bool saw_copy = eventually(
+      [&] {
+        pidfile = readFile(scratchData(sup) / "postmaster.pid");
+        return pidfile.find(sock) != std::string::npos;
+      },
+      120s, 20ms);
+  EXPECT_TRUE(saw_copy) << "the copy never ran on its own socket " << sock << ": " << pidfile;
+  EXPECT_EQ(pidfile.find("\n" + std::to_string(sup.pgPort()) + "\n"), std::string::npos) << pidfile;
   EXPECT_EQ(session->value("select count(*) from orders"), "1000");
   session->value("select pg_switch_wal()");
 

@@ -12,6 +12,14 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// A drill that was running when the supervisor died: it did not finish. (The running drill of
+// this process is answered by the capability from memory, never from its file.)
+void markInterrupted(DrillReport& report) {
+  if (report.result != DrillResult::kRunning) return;
+  report.result = DrillResult::kFailed;
+  report.reason = "interrupted: the supervisor stopped during the drill";
+}
+
 constexpr auto kPrivate = fs::perms::owner_read | fs::perms::owner_write;
 
 std::optional<nlohmann::json> readJson(const fs::path& path) {
@@ -57,11 +65,7 @@ std::vector<std::string> DrillStore::load() {
       warnings.push_back("cannot read the drill report " + entry.path().string() + "; ignored");
       continue;
     }
-    // A drill that was running when the supervisor died: it did not finish.
-    if (report->result == DrillResult::kRunning) {
-      report->result = DrillResult::kFailed;
-      report->reason = "interrupted: the supervisor stopped during the drill";
-    }
+    markInterrupted(*report);
     loaded.push_back(summaryOf(std::move(*report)));
   }
   std::sort(loaded.begin(), loaded.end(), [](const DrillReport& a, const DrillReport& b) {
@@ -99,7 +103,9 @@ std::optional<DrillReport> DrillStore::report(const std::string& id) const {
   if (!safeFileStem(id)) return std::nullopt;
   auto doc = readJson(dir_ / "reports" / (id + ".json"));
   if (!doc) return std::nullopt;
-  return drillReportFromJson(*doc);
+  std::optional<DrillReport> report = drillReportFromJson(*doc);
+  if (report) markInterrupted(*report);
+  return report;
 }
 
 std::optional<DrillReport> DrillStore::lastFinished() const {

@@ -51,6 +51,8 @@ TEST(DrillStore, ADrillRunningWhenTheSupervisorDiedReadsAsInterrupted) {
   ASSERT_TRUE(store.lastFinished());
   EXPECT_EQ(store.lastFinished()->result, DrillResult::kFailed);
   EXPECT_NE(store.lastFinished()->reason.find("interrupted"), std::string::npos);
+  ASSERT_TRUE(store.report("r"));
+  EXPECT_EQ(store.report("r")->result, DrillResult::kFailed);
 }
 
 TEST(DrillStore, KeepsOnlyTheNewestReports) {

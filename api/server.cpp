@@ -128,6 +128,7 @@ ApiServer::Impl::Impl(Service& service, ApiOptions options)
   registerV1();
   registerRestorePoints();
   registerSeed();
+  registerDrills();
   installRoutes();
 }
 

@@ -1,8 +1,8 @@
 // Inside of ApiServer, shared by the files that hold it (server.cpp: lifecycle, binding, route
 // registration; request_gate.cpp: limits, auth and the answers around every handler;
 // routes_basic.cpp: health, metrics, OpenAPI, session, assets; routes_v1.cpp: /api/v1;
-// routes_seed.cpp: /pgBackRest; routes_restore_points.cpp: /api/v1/restore-points; streams.cpp:
-// log follows). Not part of the module's interface.
+// routes_seed.cpp: /pgBackRest; routes_restore_points.cpp: /api/v1/restore-points;
+// routes_drills.cpp: /api/v1/drills; streams.cpp: log follows). Not part of the module's interface.
 #pragma once
 
 #include <atomic>
@@ -46,6 +46,7 @@ class ApiServer::Impl {
   void registerV1();             // routes_v1.cpp
   void registerSeed();           // routes_seed.cpp
   void registerRestorePoints();  // routes_restore_points.cpp
+  void registerDrills();         // routes_drills.cpp
 
   // SSE follows (streams.cpp). `after` is the last seq the client has.
   void followJobLog(const httplib::Request& req, httplib::Response& res, const std::string& id,

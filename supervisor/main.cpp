@@ -14,6 +14,7 @@
 #include "supervisor/config/config.h"
 #include "supervisor/config/help.h"
 #include "supervisor/config/listen_address.h"
+#include "supervisor/drill/drill_capability.h"
 #include "supervisor/os/folders.h"
 #include "supervisor/os/identity.h"
 #include "supervisor/os/signals.h"
@@ -161,6 +162,7 @@ int main(int argc, char** argv) {
   Supervisor supervisor(settings, clock, supervisor_log);
   if (auto err = supervisor.prepare(); !err.empty()) return fail(err);
   supervisor.add(restorePointsCapability());  // after prepare(): it reads the state folder
+  supervisor.add(makeDrillCapability);
 
   ApiOptions api_options;
   api_options.auth = settings.api_auth;

@@ -121,6 +121,15 @@ export class Api {
   jobLog(id, tail = 1000) {
     return this.get(`/api/v1/jobs/${encodeURIComponent(id)}/log?tail=${tail}`);
   }
+  drills(limit = 20) {
+    return this.get(`/api/v1/drills?limit=${limit}`);
+  }
+  drill(id) {
+    return this.get(`/api/v1/drills/${encodeURIComponent(id)}`);
+  }
+  startDrill(set) {
+    return this.post('/api/v1/drills', set ? { set } : {});
+  }
   restore(request) {
     return this.post('/api/v1/restore', request);
   }

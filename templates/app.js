@@ -2,7 +2,7 @@
 //
 // Policy:
 // - One embedded page serves every view: the route lives in the hash (#/overview, #/backups,
-//   #/jobs/<id>, #/processes, #/restore), so the server needs no page routes.
+//   #/jobs/<id>, #/processes, #/restore, #/drills/<id>), so the server needs no page routes.
 // - Signed out, only the sign-in form is on the page. GET /api/v1/session decides: auth "none"
 //   skips sign-in; any 401 later brings the form back and, once signed in, the same view.
 // - Each view runs inside a Scope that owns its timers and live streams; leaving the view
@@ -17,6 +17,7 @@ import { mountBackups } from './views/backups.js';
 import { mountJobs } from './views/jobs.js';
 import { mountProcesses } from './views/processes.js';
 import { mountRestore } from './views/restore.js';
+import { mountDrills } from './views/drills.js';
 
 const ROUTES = {
   overview: { title: 'Overview', mount: mountOverview },
@@ -24,6 +25,7 @@ const ROUTES = {
   jobs: { title: 'Jobs', mount: mountJobs },
   processes: { title: 'Processes', mount: mountProcesses },
   restore: { title: 'Restore', mount: mountRestore },
+  drills: { title: 'Drills', mount: mountDrills },
 };
 const PRODUCT = 'pgbr-supervisor';
 

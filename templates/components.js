@@ -264,6 +264,7 @@ const KIND_WORDS = {
   'stanza-create': 'Stanza create',
   verify: 'Verify',
   restore: 'Restore',
+  drill: 'Restore drill',
 };
 
 // "Full backup", "Restore (time)", "Check".

@@ -21,12 +21,19 @@ Outcome<Job> BackupJobs::startBackup(const BackupRequest& request) {
                                                "; a backup needs it running"};
   nlohmann::json params{{"type", request.type}};
   if (!request.annotation.empty()) params["annotation"] = request.annotation;
-  JobExecutor backup = p_.backrest.executor(*argv, true);
   return submitJob(p_.jobs, p_.run, JobKind::kBackup, request.trigger, params,
-                   [this, backup = std::move(backup)](JobContext& job) {
-                     recordTimeline(job);
-                     return backup(job);
-                   });
+                   backupExecutor(std::move(*argv)));
+}
+
+JobExecutor BackupJobs::backupExecutor(std::vector<std::string> argv) {
+  return [this, backup = p_.backrest.executor(std::move(argv), true)](JobContext& job) {
+    recordTimeline(job);
+    for (BackupObserver* o : observers_) o->beforeBackup(job);
+    JobOutcome outcome = backup(job);
+    if (outcome.state == JobState::kSucceeded && !job.job().backup_label.empty())
+      for (BackupObserver* o : observers_) o->afterBackup(job, job.job().backup_label);
+    return outcome;
+  };
 }
 
 void BackupJobs::recordTimeline(JobContext& ctx) {
@@ -103,7 +110,7 @@ void BackupJobs::runStartupJobs() {
     auto argv = backrest::backupCommand(ctx, options, &error);
     if (argv)
       waitForIdleThenSubmit(JobKind::kBackup, JobTrigger::kStartup, {{"type", "full"}},
-                            p_.backrest.executor(*argv, true), &job);
+                            backupExecutor(std::move(*argv)), &job);
   }
   p_.run.startup_done = true;
   p_.run.changed();

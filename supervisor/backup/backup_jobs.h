@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "supervisor/backrest/runner.h"
 #include "supervisor/common/errors.h"
@@ -25,6 +26,17 @@ struct BackupRequest {
   JobTrigger trigger = JobTrigger::kApi;
 };
 
+// Acts around every backup, in the backup job's thread: the drill records row counts this way
+// (supervisor/drill/). Registered before the supervisor runs; never removed.
+class BackupObserver {
+ public:
+  virtual ~BackupObserver() = default;
+  // Before pgBackRest runs.
+  virtual void beforeBackup(JobContext& job) = 0;
+  // After pgBackRest made backup `label`; the job still runs (and is still reported succeeded).
+  virtual void afterBackup(JobContext& job, const std::string& label) = 0;
+};
+
 class BackupJobs {
  public:
   struct Parts {
@@ -38,6 +50,7 @@ class BackupJobs {
   explicit BackupJobs(Parts parts) : p_(parts) {}
 
   Outcome<Job> startBackup(const BackupRequest& request);
+  void addObserver(BackupObserver& observer) { observers_.push_back(&observer); }
   Outcome<Job> startStanzaCreate(JobTrigger trigger);
   // stanza-create, check, then a first full backup when the repository holds none. Blocks until
   // they ran (waiting for any job that holds the repository); runs on a thread of its own.
@@ -49,10 +62,13 @@ class BackupJobs {
  private:
   // Before a backup: checkpoints when Postgres writes a timeline pg_control does not name yet.
   void recordTimeline(JobContext& ctx);
+  // The backup `argv` as a job: the timeline checked, the observers told before and after.
+  JobExecutor backupExecutor(std::vector<std::string> argv);
   bool waitForIdleThenSubmit(JobKind kind, JobTrigger trigger, nlohmann::json params,
                              JobExecutor exec, Job* out);
 
   Parts p_;
+  std::vector<BackupObserver*> observers_;
   uint32_t timeline_backup_started_ = 0;  // the loop's thread only
 };
 

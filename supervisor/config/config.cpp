@@ -1,6 +1,7 @@
 #include "supervisor/config/config.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <optional>
 
 #include "supervisor/common/errors.h"
@@ -147,6 +148,40 @@ void applyPostgresArgs(const std::vector<std::string>& args, Settings& settings)
   }
 }
 
+// Whether `inner` is `outer` or lies inside it, comparing normalised absolute paths.
+bool within(const std::filesystem::path& inner, const std::filesystem::path& outer) {
+  const std::filesystem::path a = inner.lexically_normal();
+  const std::filesystem::path b = outer.lexically_normal();
+  auto ai = a.begin();
+  for (auto bi = b.begin(); bi != b.end(); ++bi, ++ai) {
+    if (bi->empty()) continue;  // the empty name after a trailing '/'
+    if (ai == a.end() || *ai != *bi) return false;
+  }
+  return true;
+}
+
+// The drill empties its scratch folder's sub-folders after every drill: a folder that holds
+// (or is inside) the live data, the state folder or a local repository would lose them.
+void checkDrillDir(const Settings& settings) {
+  if (settings.drill_dir.empty()) return;  // <state>/drill: inside the state folder, by design
+  const std::filesystem::path drill(settings.drill_dir);
+  std::vector<std::pair<std::string, std::string>> guarded{{"PGDATA", settings.pgdata},
+                                                           {"PGBR_STATE_DIR", settings.state_dir}};
+  if (!settings.init.initdb_waldir.empty())
+    guarded.emplace_back("POSTGRES_INITDB_WALDIR", settings.init.initdb_waldir);
+  if (auto repo = settings.pgbackrest_env.find("PGBACKREST_REPO1_PATH");
+      repo != settings.pgbackrest_env.end() && !repo->second.empty() && repo->second.front() == '/')
+    guarded.emplace_back("PGBACKREST_REPO1_PATH", repo->second);
+  for (const auto& [name, path] : guarded) {
+    if (within(path, drill))
+      throw ConfigError("PGBR_DRILL_DIR: " + settings.drill_dir + " holds " + name + " (" + path +
+                        "); choose a folder of its own for the drill's scratch copy");
+  }
+  if (within(drill, settings.pgdata))
+    throw ConfigError("PGBR_DRILL_DIR: " + settings.drill_dir + " is inside PGDATA (" +
+                      settings.pgdata + "); choose a folder outside the live data directory");
+}
+
 std::vector<std::string> notesFor(const Settings& settings) {
   std::vector<std::string> notes;
   if (settings.api_auth == AuthMode::kNone) {
@@ -194,6 +229,7 @@ Invocation loadInvocation(const std::vector<std::string>& args, const Environmen
   }
   loadPgbackrestEnv(source, settings);
   backrestFolders(settings);  // a relative PGBACKREST_*_PATH stops start-up here, named
+  checkDrillDir(settings);
   invocation.notes = notesFor(settings);
   return invocation;
 }

@@ -55,6 +55,35 @@ Reason checkSchedule(const std::string& value) {
   return std::nullopt;
 }
 
+std::optional<bool> parseOnOff(std::string_view text) {
+  std::string lower(text);
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (lower == "on" || lower == "true" || lower == "yes" || lower == "1") return true;
+  if (lower == "off" || lower == "false" || lower == "no" || lower == "0") return false;
+  return std::nullopt;
+}
+
+Reason applyDrillDir(Settings& settings, const std::string& value) {
+  if (auto reason = checkAbsolute(value)) return reason;
+  // The copy's restore_command names folders inside it, and Postgres runs that command through
+  // a shell: characters a shell would read are refused rather than quoted.
+  for (char c : value) {
+    if (std::isalnum(static_cast<unsigned char>(c)) == 0 && c != '/' && c != '-' && c != '_' &&
+        c != '.') {
+      return quoted(value) +
+             " holds a character other than letters, digits, '/', '-', '_' and '.'; choose a "
+             "plain path";
+    }
+  }
+  settings.drill_dir = value;
+  return std::nullopt;
+}
+
+std::string showDrillDir(const Settings& settings) {
+  return settings.drill_dir.empty() ? settings.state_dir + "/drill" : settings.drill_dir;
+}
+
 Reason applyStanza(Settings& settings, const std::string& value) {
   for (char c : value) {
     if (!isNameChar(c)) {

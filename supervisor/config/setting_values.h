@@ -76,6 +76,28 @@ Reason applySchedule(Settings& settings, const std::string& value) {
   return std::nullopt;
 }
 
+// on/off (also true/false, yes/no, 1/0, as Postgres reads a boolean), any case.
+template <auto Field>
+Reason applyOnOff(Settings& settings, const std::string& value);
+template <auto Field>
+std::string showOnOff(const Settings& settings) {
+  return settings.*Field ? "on" : "off";
+}
+std::optional<bool> parseOnOff(std::string_view text);
+
+template <auto Field>
+Reason applyOnOff(Settings& settings, const std::string& value) {
+  const std::optional<bool> parsed = parseOnOff(value);
+  if (!parsed) return quoted(value) + " is not on or off; set on or off";
+  settings.*Field = *parsed;
+  return std::nullopt;
+}
+
+// PGBR_DRILL_DIR: an absolute path; where it may not be is checked once the data and state
+// folders are known (config.cpp), since the drill empties its sub-folders.
+Reason applyDrillDir(Settings& settings, const std::string& value);
+std::string showDrillDir(const Settings& settings);
+
 // One setting each; the row in the setting table says which variable and flag.
 Reason applyStanza(Settings& settings, const std::string& value);
 Reason applyUser(Settings& settings, const std::string& value);

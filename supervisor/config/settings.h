@@ -68,6 +68,11 @@ struct Settings {
                                                 // older than this -> unhealthy
   std::chrono::seconds info_refresh{60};        // PGBR_INFO_REFRESH_S
 
+  // Restore drill (supervisor/drill/)
+  std::string schedule_drill = "30 4 * * 0";  // PGBR_SCHEDULE_DRILL: weekly, after the full
+  bool drill_after_full = false;              // PGBR_DRILL_AFTER_FULL: a drill after each full
+  std::string drill_dir;                      // PGBR_DRILL_DIR; empty: <state_dir>/drill
+
   // API
   std::string api_listen = "127.0.0.1:5000";  // PGBR_API_LISTEN / --api-listen
   std::string api_token;                      // PGBR_API_TOKEN or _FILE (secret)

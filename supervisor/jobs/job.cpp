@@ -20,6 +20,8 @@ std::string_view toString(JobKind kind) {
       return "verify";
     case JobKind::kRestore:
       return "restore";
+    case JobKind::kDrill:
+      return "drill";
   }
   return "backup";
 }
@@ -56,7 +58,7 @@ std::string_view toString(JobTrigger trigger) {
 
 std::optional<JobKind> parseJobKind(std::string_view s) {
   for (auto k : {JobKind::kBackup, JobKind::kExpire, JobKind::kCheck, JobKind::kStanzaCreate,
-                 JobKind::kVerify, JobKind::kRestore})
+                 JobKind::kVerify, JobKind::kRestore, JobKind::kDrill})
     if (toString(k) == s) return k;
   return std::nullopt;
 }

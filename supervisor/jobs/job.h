@@ -1,5 +1,6 @@
 // A job is one short-lived pgBackRest run the supervisor does for someone (backup, expire, check,
-// stanza-create, verify, restore). Its JSON shape is firm: the API and its clients rely on it.
+// stanza-create, verify, restore, drill). Its JSON shape is firm: the API and its clients rely on
+// it.
 #pragma once
 
 #include <optional>
@@ -11,7 +12,8 @@
 
 namespace pgbr {
 
-enum class JobKind { kBackup, kExpire, kCheck, kStanzaCreate, kVerify, kRestore };
+// kDrill: a restore drill (supervisor/drill/): a backup restored into a scratch copy and checked.
+enum class JobKind { kBackup, kExpire, kCheck, kStanzaCreate, kVerify, kRestore, kDrill };
 enum class JobState { kQueued, kRunning, kSucceeded, kFailed, kCancelled };
 // kRestore: the backup a successful restore asks for, so later restores have one on the new
 // timeline to start from.

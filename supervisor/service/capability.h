@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "supervisor/backrest/runner.h"
+#include "supervisor/backup/backup_jobs.h"
 #include "supervisor/common/clock.h"
 #include "supervisor/common/log_sink.h"
 #include "supervisor/common/metric_family.h"
@@ -39,6 +40,7 @@ struct CoreParts {
   const BackrestRunner& backrest;
   StatusMonitor& monitor;
   RunState& run;
+  BackupJobs& backups;  // addObserver() to act around every backup
 };
 
 class Capability {

@@ -95,7 +95,7 @@ Supervisor::~Supervisor() {
 
 CoreParts Supervisor::parts() {
   return {settings_, clock_,    children_, *postgres_, *postgres_log_,
-          *jobs_,    backrest_, *monitor_, run_};
+          *jobs_,    backrest_, *monitor_, run_,       *backups_};
 }
 
 void Supervisor::add(const CapabilityFactory& factory) {

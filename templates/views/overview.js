@@ -40,6 +40,7 @@ function verdict(status) {
   if (status.archive && !status.archive.healthy) problems.push('WAL archiving is failing: new changes are not protected.');
   if (repo.status && repo.status.code !== 0) problems.push(`The repository reports a problem: ${repo.status.message}.`);
   if (!repo.last_backup) problems.push('There is no backup yet.');
+  if (status.drill?.last?.result === 'failed') problems.push('The last restore drill failed: a backup may not restore.');
   if (pg.state !== 'RUNNING') warnings.push(`Postgres is ${String(pg.state ?? 'unknown').toLowerCase()}.`);
   else if (!pg.ready) warnings.push('Postgres is running but does not accept connections yet.');
   for (const entry of status.schedule ?? []) {
@@ -66,6 +67,57 @@ function verdict(status) {
         : null,
       reach ? h('p', { class: 'verdict-reach' }, reach) : null,
     ),
+  );
+}
+
+// A failed drill is the loudest thing on the page: a backup that does not restore is no backup.
+function drillAlarm(drill) {
+  const last = drill?.last;
+  if (last?.result !== 'failed') return null;
+  return h(
+    'section',
+    { class: ['verdict', 'tone-bad', 'drill-alarm'], role: 'alert', testid: 'drill-alarm', 'aria-label': 'Restore drill failed' },
+    icon('bad', 'verdict-icon'),
+    h(
+      'div',
+      {},
+      h('p', { class: 'verdict-headline' }, `The last restore drill FAILED ${relative(last.finished_at ?? last.started_at)}`),
+      h('p', { class: 'verdict-reach' }, last.reason || 'see its report'),
+      h(
+        'p',
+        { class: 'verdict-reach' },
+        'Find out why before you rely on ',
+        last.set ? h('code', {}, last.set) : 'this backup',
+        ': ',
+        h('a', { href: `#/drills/${encodeURIComponent(last.id)}`, testid: 'drill-alarm-link' }, 'open the drill’s report and log'),
+        ', then take a new full backup and run a drill again.',
+      ),
+    ),
+  );
+}
+
+// "Last drill: passed 3 h ago, restore 41 s".
+function drillLine(drill) {
+  if (!drill) return null;
+  const last = drill.last;
+  let text;
+  let tone = 'neutral';
+  if (drill.running) text = 'A restore drill is running now.';
+  else if (!last) text = 'Last drill: none yet.';
+  else {
+    const when = relative(last.finished_at ?? last.started_at);
+    tone = { passed: 'ok', failed: 'bad', skipped: 'warn' }[last.result] ?? 'neutral';
+    text = `Last drill: ${last.result} ${when}`;
+    if (typeof last.rto_s === 'number') text += `, restore ${duration(last.rto_s)}`;
+    if (last.result === 'skipped' && last.reason) text += ` (${last.reason})`;
+  }
+  const next = drill.schedule?.enabled && drill.schedule.next_run ? ` Next ${relative(drill.schedule.next_run)}.` : '';
+  return h(
+    'p',
+    { class: ['health', `tone-${tone}`, 'drill-line'], testid: 'drill-line', 'data-result': last?.result ?? 'none' },
+    icon(tone === 'ok' ? 'ok' : tone === 'bad' ? 'bad' : tone === 'warn' ? 'warn' : 'idle'),
+    h('span', {}, text + next + ' '),
+    h('a', { href: last ? `#/drills/${encodeURIComponent(last.id)}` : '#/drills' }, last ? 'Report' : 'Drills'),
   );
 }
 
@@ -239,7 +291,9 @@ export function mountOverview(root, app, scope) {
     app.noteStatus(status);
     morph(
       body,
+      drillAlarm(status.drill),
       verdict(status),
+      drillLine(status.drill),
       h(
         'div',
         { class: 'grid' },

@@ -259,6 +259,19 @@ std::optional<Argv> infoCommand(const CommandContext& ctx, std::string* error) {
   return argv;
 }
 
+std::optional<Argv> repoLsCommand(const CommandContext& ctx, unsigned repo_key,
+                                  const std::string& path, const std::string& filter,
+                                  std::string* error) {
+  std::optional<Argv> argv = start(ctx, {}, error);
+  if (!argv) return argv;
+  argv->push_back("--repo=" + std::to_string(repo_key == 0 ? 1 : repo_key));
+  argv->emplace_back("--output=json");
+  if (!filter.empty()) argv->push_back("--filter=" + filter);
+  argv->emplace_back("repo-ls");
+  argv->push_back(path);
+  return argv;
+}
+
 std::optional<Argv> verifyCommand(const CommandContext& ctx, std::string* error) {
   return simple(ctx, "verify", "info", error);
 }

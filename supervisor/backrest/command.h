@@ -66,6 +66,11 @@ std::optional<Argv> expireCommand(const CommandContext& ctx, std::string_view se
                                   std::string* error);
 // `info --output=json`, for parseInfo().
 std::optional<Argv> infoCommand(const CommandContext& ctx, std::string* error);
+// `repo-ls --output=json` of a path inside repository `repo_key` (the supervisor's own paths, never
+// user input), for the newest archived WAL's time (repo_ls.h).
+std::optional<Argv> repoLsCommand(const CommandContext& ctx, unsigned repo_key,
+                                  const std::string& path, const std::string& filter,
+                                  std::string* error);
 std::optional<Argv> verifyCommand(const CommandContext& ctx, std::string* error);
 // Always `--delta`: files that already match the backup are kept, which makes an in-place
 // restore fast and removes whatever is not in the backup.

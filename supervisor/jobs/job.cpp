@@ -109,6 +109,7 @@ nlohmann::json toJson(const Job& job) {
   j["backup_label"] =
       job.backup_label.empty() ? nlohmann::json(nullptr) : nlohmann::json(job.backup_label);
   j["params"] = job.params;
+  if (!job.result.is_null()) j["result"] = job.result;
   if (job.started_at) {
     auto end = job.finished_at ? *job.finished_at : std::chrono::system_clock::now();
     j["duration_s"] = std::chrono::duration_cast<Millis>(end - *job.started_at).count() / 1000.0;
@@ -150,6 +151,7 @@ std::optional<Job> jobFromJson(const nlohmann::json& j) {
   job.message = str("message").value_or("");
   job.backup_label = str("backup_label").value_or("");
   if (auto it = j.find("params"); it != j.end() && it->is_object()) job.params = *it;
+  if (auto it = j.find("result"); it != j.end() && it->is_object()) job.result = *it;
   return job;
 }
 

@@ -40,6 +40,9 @@ struct Job {
   std::string message;             // one line for people: what happened, what to do
   std::string backup_label;        // the backup a backup job made or a restore used
   nlohmann::json params = nlohmann::json::object();  // what was asked (type, target, ...)
+  // What came of it beyond the message, for machines (a restore: where Postgres ended up); null
+  // for most jobs and then left out of the JSON.
+  nlohmann::json result;
 };
 
 nlohmann::json toJson(const Job& job);

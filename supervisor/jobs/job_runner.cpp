@@ -123,6 +123,7 @@ void JobRunner::run(std::shared_ptr<Context> ctx, JobExecutor executor) {
   finished.exit_code = outcome.exit_code;
   finished.finished_at = clock_.wall();
   if (!outcome.message.empty()) finished.message = outcome.message;
+  if (!outcome.result.is_null()) finished.result = std::move(outcome.result);
   if (outcome.state == JobState::kSucceeded && finished.progress) finished.progress = 100.0;
   if (finished.state == JobState::kSucceeded)
     spdlog::info("job {} ({}) succeeded{}", finished.id, toString(finished.kind),

@@ -36,6 +36,7 @@ struct JobOutcome {
   JobState state = JobState::kFailed;  // succeeded, failed or cancelled
   std::optional<int> exit_code;
   std::string message;
+  nlohmann::json result;  // Job::result
 };
 
 using JobExecutor = std::function<JobOutcome(JobContext&)>;

@@ -21,13 +21,14 @@ ArchiveHealth evaluateArchiveHealth(PostgresStatus pg, ArchiveQueue queue, bool 
       (!a.last_archived_time || *a.last_failed_time > *a.last_archived_time))
     problems.push_back("the last archive attempt failed (" + a.last_failed_wal + ")");
   health.healthy = problems.empty();
+  health.state = problems.empty() ? (running ? "healthy" : "unknown") : "failing";
   if (!problems.empty()) {
     health.message = "archiving is failing: " + problems.front();
     for (size_t i = 1; i < problems.size(); ++i) health.message += "; " + problems[i];
+  } else if (!running) {
+    health.message = "unknown while postgres is stopped";
   } else if (health.pg.ok && !a.last_archived_wal.empty()) {
     health.message = "archiving is healthy";
-  } else if (!running) {
-    health.message = "postgres is not running";
   } else {
     health.message = "no WAL segment archived yet";
   }

@@ -17,7 +17,13 @@ struct ArchiveHealth {
   PostgresStatus pg;
   ArchiveQueue queue;
   bool healthy = true;
+  // "healthy", "failing", or "unknown" while Postgres is stopped (or being restored) and nothing
+  // waiting in archive_status says it is failing: then `healthy` is the last known judgement.
+  std::string state = "healthy";
   std::string message;
+  // The last state judged while Postgres ran, and when (kept by the monitor across stops).
+  std::string last_known_state;
+  std::optional<WallTime> last_known_at;
   std::optional<WallTime> checked_at;
 };
 

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "supervisor/backrest/repo_ls.h"
 #include "supervisor/common/json_time.h"
 #include "supervisor/os/identity.h"
 #include "supervisor/postgres/local_conn.h"
@@ -70,6 +71,13 @@ bool StatusMonitor::refreshInfo() {
     error = result.started ? "pgbackrest info " + result.status.describe() + ": " +
                                  (result.last_lines.empty() ? "" : result.last_lines.back())
                            : result.spawn_error;
+  // The window's end as the repository sees it, read outside the info lock (another pgbackrest).
+  std::optional<WallTime> archive_end;
+  if (model) archive_end = readArchiveEnd(*model);
+  if (archive_end) {
+    std::lock_guard lock(archive_mutex_);
+    repo_archive_end_ = archive_end;
+  }
   std::lock_guard lock(info_mutex_);
   info_.refreshed_at = clock_.wall();
   run_.changed();  // under the lock: a reader of the new revision waits for the new figures
@@ -81,6 +89,27 @@ bool StatusMonitor::refreshInfo() {
   info_.error = error;
   spdlog::warn("cannot read the repository's info: {}", error);
   return false;
+}
+
+std::optional<WallTime> StatusMonitor::readArchiveEnd(const backrest::InfoModel& model) {
+  const backrest::ArchiveRange* archive = backrest::currentArchive(model);
+  if (!archive || !archive->max) return std::nullopt;
+  auto at = backrest::walLocation(settings_.stanza, archive->id, *archive->max);
+  std::string error;
+  auto argv = at ? backrest::repoLsCommand(backrest_.context(), archive->repo_key, at->path,
+                                           at->filter, &error)
+                 : std::nullopt;
+  if (!argv) return std::nullopt;
+  RunResult result = backrest_.run(*argv, Millis(60000), 1000);
+  if (!result.success()) {
+    spdlog::debug("cannot list the newest archived WAL: {}", result.status.describe());
+    return std::nullopt;
+  }
+  // The listing is one line of JSON; a warning pgBackRest prints may share the output.
+  for (const auto& line : result.last_lines) {
+    if (auto time = backrest::newestFileTime(line)) return time;
+  }
+  return std::nullopt;
 }
 
 void StatusMonitor::refreshArchiveHealth() {
@@ -95,10 +124,25 @@ void StatusMonitor::refreshArchiveHealth() {
       evaluateArchiveHealth(std::move(pg), scanArchiveStatus(settings_.pgdata, now), running,
                             settings_.archive_alert_age, now);
   std::lock_guard lock(archive_mutex_);
-  if (archive_.healthy && !health.healthy) spdlog::warn("{}", health.message);
+  if (archive_.healthy && !health.healthy && health.state == "failing")
+    spdlog::warn("{}", health.message);
   if (!archive_.healthy && health.healthy && archive_.known) spdlog::info("archiving recovered");
   // Keep the last known Postgres figures while it is down: they are still the truth about the past.
   if (!health.pg.ok && archive_.pg.ok) health.pg.archiver = archive_.pg.archiver;
+  if (health.state == "unknown") {
+    const bool was_unknown = archive_.state == "unknown";
+    health.last_known_state = was_unknown ? archive_.last_known_state : archive_.state;
+    health.last_known_at = was_unknown ? archive_.last_known_at : archive_.checked_at;
+    if (!health.last_known_state.empty() && archive_.known) {
+      health.healthy = health.last_known_state == "healthy";
+      health.message += "; last known: " + health.last_known_state;
+    } else {
+      health.last_known_state.clear();
+    }
+  } else {
+    health.last_known_state = health.state;
+    health.last_known_at = health.checked_at;
+  }
   archive_ = std::move(health);
   run_.changed();
 }
@@ -110,7 +154,9 @@ ArchiveHealth StatusMonitor::archive() const {
 
 std::optional<WallTime> StatusMonitor::recoverableTo() const {
   std::lock_guard lock(archive_mutex_);
-  return archive_.pg.archiver.last_archived_time;
+  std::optional<WallTime> to = archive_.pg.archiver.last_archived_time;
+  if (repo_archive_end_ && (!to || *repo_archive_end_ > *to)) to = repo_archive_end_;
+  return to;
 }
 
 std::optional<uint32_t> StatusMonitor::timelineWithoutBackup() const {
@@ -155,7 +201,12 @@ nlohmann::json StatusMonitor::archiveJson() const {
                                   ? nlohmann::json(archive_.queue.oldest_age->count())
                                   : nlohmann::json(nullptr);
   j["healthy"] = archive_.healthy;
+  j["state"] = archive_.state;
   j["message"] = archive_.message;
+  j["last_known"] = archive_.last_known_state.empty()
+                        ? nlohmann::json(nullptr)
+                        : nlohmann::json{{"state", archive_.last_known_state},
+                                         {"at", timeOrNull(archive_.last_known_at)}};
   j["checked_at"] = timeOrNull(archive_.checked_at);
   return j;
 }

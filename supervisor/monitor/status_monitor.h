@@ -64,7 +64,8 @@ class StatusMonitor {
   nlohmann::json backupsJson() const;
   // The archive section of GET /api/v1/status.
   nlohmann::json archiveJson() const;
-  // The newest archived WAL's time, as Postgres reported it.
+  // The newest archived WAL's time: the later of what Postgres' archiver last reported and when
+  // the repository's newest segment arrived (known whether Postgres runs or not).
   std::optional<WallTime> recoverableTo() const;
   // The timeline Postgres writes on when every backup in the repository is of an earlier one (a
   // restore ending in promotion, or a promotion by hand, started it); nullopt otherwise or when
@@ -73,6 +74,8 @@ class StatusMonitor {
 
  private:
   void loop(std::stop_token stop);
+  // When the newest segment of the current archive reached the repository (repo-ls).
+  std::optional<WallTime> readArchiveEnd(const backrest::InfoModel& model);
 
   const Settings& settings_;
   const Clock& clock_;
@@ -89,6 +92,7 @@ class StatusMonitor {
 
   mutable std::mutex archive_mutex_;
   ArchiveHealth archive_;
+  std::optional<WallTime> repo_archive_end_;
 
   std::jthread thread_;
 };

@@ -9,6 +9,8 @@
 #include "supervisor/postgres/local_conn.h"
 #include "supervisor/postgres/server.h"
 #include "supervisor/postgres/settings_file.h"
+#include "supervisor/restore/restore_points_capability.h"
+#include "supervisor/restore/validation.h"
 #include "supervisor/service/logging.h"
 #include "supervisor/service/state_dir.h"
 
@@ -83,6 +85,12 @@ Supervisor::Supervisor(Settings settings, const Clock& clock,
       settings_, clock_, *postgres_, *postgres_log_, *jobs_, backrest_, *monitor_, run_, [this] {
         if (signals_) signals_->wake();
       }});
+  // A `name` target recorded through the supervisor is bounded by its LSN before anything stops.
+  restores_->setRestorePointLookup([this](const std::string& name) -> std::optional<uint64_t> {
+    auto point = findRestorePoint(capability(kRestorePointsCapability), name);
+    if (!point) return std::nullopt;
+    return parseLsn(point->lsn);
+  });
 }
 
 Supervisor::~Supervisor() {

@@ -37,6 +37,7 @@ nlohmann::json Supervisor::status() {
   j["schedule"] = schedule_->status()["schedule"];
   auto running = jobs_->running();
   j["running_job"] = running ? toJson(*running) : nlohmann::json(nullptr);
+  j["last_restore"] = restores_->lastJson();
   nlohmann::json sup;
   sup["version"] = PGBR_VERSION;
   sup["uptime_s"] = std::chrono::duration_cast<Seconds>(clock_.monotonic() - started_mono_).count();

@@ -13,6 +13,13 @@ import { DASH, duration, ago, relative, localTime, plural, shortTime } from '../
 
 function archiveSummary(archive) {
   if (!archive) return { tone: 'neutral', text: 'Archiving state is not known yet.' };
+  if (archive.state === 'unknown') {
+    // Nothing is archived while Postgres is stopped: say so instead of repeating an old verdict.
+    const last = archive.last_known
+      ? ` (last known: ${archive.last_known.state}, ${relative(archive.last_known.at)})`
+      : '';
+    return { tone: 'neutral', text: `Archiving state is unknown while Postgres is stopped${last}.` };
+  }
   if (archive.healthy) {
     let text = archive.last_archived_wal
       ? `Archiving is healthy: last segment ${archive.last_archived_wal} archived ${ago(archive.last_archived_age_s)}`
@@ -32,12 +39,38 @@ function archiveSummary(archive) {
   return { tone: 'bad', text: `Archiving is failing: ${detail}` };
 }
 
+// The last restore, when it needs a word: it left Postgres stopped (a problem, with the way out) or
+// brought the database back as it was instead of to its target (a warning for a day).
+function restoreNotice(restore, pg) {
+  if (!restore || restore.state === 'running' || restore.state === 'queued') return null;
+  const where = restore.result?.postgres;
+  const link = h('a', { href: `#/jobs/${encodeURIComponent(restore.id)}`, class: 'mono' }, restore.id);
+  if (where === 'stopped' && pg.state !== 'RUNNING') {
+    return {
+      kind: 'problem',
+      node: h('span', { testid: 'restore-notice' }, `The restore ${relative(restore.finished_at)} failed and left Postgres stopped (job `, link,
+        '). Way out: run a delta restore from ', h('a', { href: '#/restore' }, 'Restore'),
+        ' once the repository is reachable, or start Postgres from ', h('a', { href: '#/processes' }, 'Processes'), '.'),
+    };
+  }
+  const age_s = restore.finished_at ? (Date.now() - Date.parse(restore.finished_at)) / 1000 : Infinity;
+  if (where === 'as_before' && age_s < 86400) {
+    return {
+      kind: 'warning',
+      node: h('span', { testid: 'restore-notice' }, `The restore ${relative(restore.finished_at)} did not reach its target; Postgres runs with its data as it was before (job `, link, ').'),
+    };
+  }
+  return null;
+}
+
 function verdict(status) {
   const problems = [];
   const warnings = [];
   const pg = status.postgres ?? {};
   const repo = status.repository ?? {};
-  if (status.archive && !status.archive.healthy) problems.push('WAL archiving is failing: new changes are not protected.');
+  const notice = restoreNotice(status.last_restore, pg);
+  if (notice) (notice.kind === 'problem' ? problems : warnings).push(notice.node);
+  if (status.archive && status.archive.state === 'failing') problems.push('WAL archiving is failing: new changes are not protected.');
   if (repo.status && repo.status.code !== 0) problems.push(`The repository reports a problem: ${repo.status.message}.`);
   if (!repo.last_backup) problems.push('There is no backup yet.');
   if (status.drill?.last?.result === 'failed') problems.push('The last restore drill failed: a backup may not restore.');
@@ -155,11 +188,11 @@ function archiveCard(archive) {
     h('h2', { id: 'archive-title' }, 'WAL archiving'),
     h(
       'p',
-      { class: ['health', `tone-${summary.tone}`], testid: 'archive-health', 'data-healthy': String(Boolean(archive?.healthy)) },
+      { class: ['health', `tone-${summary.tone}`], testid: 'archive-health', 'data-healthy': String(Boolean(archive?.healthy)), 'data-state': archive?.state ?? '' },
       icon(summary.tone === 'ok' ? 'ok' : 'bad'),
       h('span', {}, summary.text),
     ),
-    archive && !archive.healthy && archive.message ? h('p', { class: 'muted small', testid: 'archive-message' }, archive.message) : null,
+    archive && archive.state === 'failing' && archive.message ? h('p', { class: 'muted small', testid: 'archive-message' }, archive.message) : null,
     keyValues([
       ['Last archived', archive?.last_archived_wal ? h('code', {}, archive.last_archived_wal) : DASH],
       ['Archived at', archive?.last_archived_at ? `${localTime(archive.last_archived_at)} (${ago(archive.last_archived_age_s)})` : DASH],

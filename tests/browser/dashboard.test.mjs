@@ -512,6 +512,37 @@ scenario('5. processes: restart Postgres, clear its log, follow new lines', 9000
   assertNoPageErrors();
 });
 
+scenario('5b. Postgres stopped: the window stays as the repository says, archiving is unknown', 90000, async () => {
+  await eventually('a recoverable window', async () => Boolean((await api('GET', '/api/v1/backups')).data.recoverable?.to));
+  const before = (await api('GET', '/api/v1/backups')).data.recoverable;
+  const stop = await api('POST', '/api/v1/processes/postgres/stop');
+  assert.equal(stop.status, 202);
+  await eventually('postgres stopped and archiving unknown', async () => {
+    const s = await status();
+    return s.postgres.state === 'STOPPED' && s.archive.state === 'unknown';
+  });
+  const stopped = await status();
+  assert.equal(stopped.archive.last_known?.state, 'healthy', JSON.stringify(stopped.archive));
+  const during = (await api('GET', '/api/v1/backups')).data.recoverable;
+  assert.equal(during.from, before.from);
+  assert.ok(Date.parse(during.to) >= Date.parse(before.to), `the window's end stays: ${before.to} -> ${during.to}`);
+
+  await testid('nav-overview').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid="archive-health"]')?.getAttribute('data-state') === 'unknown');
+  assert.match(await textOf('archive-health'), /Archiving state is unknown while Postgres is stopped \(last known: healthy/);
+  const summary = await textOf('safety-summary');
+  assert.doesNotMatch(summary, /Archiving is healthy|archiving is failing/i);
+  assert.match(summary, /Postgres is stopped\./);
+  assert.match(summary, /Restorable to any moment from/);
+  await shot('05b-postgres-stopped');
+
+  const start = await api('POST', '/api/v1/processes/postgres/start');
+  assert.equal(start.status, 202);
+  await eventually('postgres ready again', async () => (await status()).postgres.ready === true);
+  await page.waitForFunction(() => document.querySelector('[data-testid="archive-health"]')?.getAttribute('data-state') === 'healthy', null, { timeout: 30000 });
+  assertNoPageErrors();
+});
+
 scenario('6. point-in-time restore through the form brings the rows back as they were', 150000, async (t) => {
   psql([
     'drop table if exists pitr_check',

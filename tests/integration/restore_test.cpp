@@ -1,13 +1,14 @@
 // Restores through the API against the real binary, Postgres and pgBackRest: point in time, delta
 // after a lost relation file, an older backup set, a restore that pauses at its target and is
-// promoted by hand, the refusals that must leave Postgres alone, and a restore that fails
-// (recovery never reaches its target) followed by a retry that works.
+// promoted by hand, the refusals that must leave Postgres alone, and a restore whose target is
+// never reached (the database comes back as it was) followed by a retry that works.
 //
 // Each test runs its own supervisor: a restore changes the timeline and the repository's history,
 // which must not leak into the next test.
 #include <unistd.h>
 
 #include <cctype>
+#include <ctime>
 #include <thread>
 
 #include "tests/integration/harness.h"
@@ -49,6 +50,16 @@ std::string timeline(Pg& pg) {
     return ::testing::AssertionFailure() << wal << " not reported archived; last " << last;
   }
   return ::testing::AssertionSuccess();
+}
+
+// Seconds since the epoch of an RFC 3339 UTC time as the API prints it ("...T12:00:00Z"); 0 when
+// it is not one.
+std::time_t utcSeconds(const Json& text) {
+  if (!text.is_string()) return 0;
+  std::tm tm{};
+  const std::string s = text.get<std::string>();
+  if (::strptime(s.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm) == nullptr) return 0;
+  return ::timegm(&tm);
 }
 
 std::optional<int> postgresPid(const SupervisorUnderTest& sup) {
@@ -449,6 +460,18 @@ TEST_F(Restore, RefusalsLeavePostgresRunning) {
        {{"type", "set"}, {"set", "20010101-000000F"}, {"confirm", "main"}},
        400,
        "bad_request"},
+      {"an LSN beyond the end of the WAL",
+       {{"type", "lsn"}, {"target", "FF/0"}, {"confirm", "main"}},
+       400,
+       "unrecoverable_target"},
+      {"an LSN before the oldest backup ended",
+       {{"type", "lsn"}, {"target", "0/100"}, {"confirm", "main"}},
+       400,
+       "unrecoverable_target"},
+      {"a transaction id far in the future",
+       {{"type", "xid"}, {"target", "4000000000"}, {"confirm", "main"}},
+       400,
+       "unrecoverable_target"},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.what);
@@ -484,58 +507,93 @@ TEST_F(Restore, RefusalsLeavePostgresRunning) {
 }
 
 // A restore point name that was never created: pgBackRest restores, Postgres replays the whole
-// archive without meeting the target and exits. The job fails saying so and what to do, Postgres
-// is left STOPPED (not restarted in a loop until the supervisor gives up), and a retry to a
-// restore point that does exist works. That name carries shell syntax: it must reach pgBackRest
-// and Postgres as data.
-TEST_F(Restore, FailedRestoreLeavesPostgresStoppedAndARetryWorks) {
+// archive and pg_wal without meeting the target and exits. The job switches the target off and
+// recovers to the end of the WAL: Postgres runs again with the data as it was (rows changed after
+// the last archived segment included), the job fails saying so. While Postgres is stopped by hand
+// afterwards, the window still ends where the repository says and archiving reads "unknown". A
+// retry to a restore point that does exist, from the backup before it, works. That name carries
+// shell syntax: it must reach pgBackRest and Postgres as data.
+TEST_F(Restore, UnreachedTargetBringsTheDatabaseBackAsItWasAndARetryWorks) {
   PGBR_REQUIRE_ROOT();
   ASSERT_NO_FATAL_FAILURE(startSupervisor());
   const std::string marker = "/tmp/pgbr-it-pwned-" + std::to_string(::getpid());
   const std::string point = "before cleanup; $(touch " + marker + ") | rm -rf /";
   ASSERT_LE(point.size(), 63u);
-  std::string expected;
+  const std::string first_backup = sup().get("/api/v1/backups/latest").json().value("label", "");
+  ASSERT_FALSE(first_backup.empty());
+  std::string at_point;
+  std::string as_it_was;
   {
     auto pg = sup().connect();
     ASSERT_TRUE(pg->ok()) << pg->error();
     ASSERT_TRUE(pg->exec("create table keep(id int primary key, v text)"));
     ASSERT_TRUE(pg->exec("insert into keep select g, 'row ' || g from generate_series(1, 300) g"));
-    expected = checksum(*pg, "keep");
+    at_point = checksum(*pg, "keep");
     ASSERT_FALSE(pg->value("select pg_create_restore_point('" + point + "')").empty());
     ASSERT_TRUE(pg->exec("delete from keep where id > 10"));
     ASSERT_TRUE(archiveCurrentWal(sup(), *pg));
+    // Committed after the last archived segment: only pg_wal has it.
+    ASSERT_TRUE(pg->exec("update keep set v = 'only in pg_wal' where id = 1"));
+    as_it_was = checksum(*pg, "keep");
   }
+  const Json before = sup().get("/api/v1/backups").json()["recoverable"];
+  ASSERT_TRUE(before["to"].is_string()) << before.dump();
 
   const Json failed =
       restore(sup(), {{"type", "name"}, {"target", "never-created"}, {"confirm", "main"}});
   ASSERT_EQ(failed.value("state", ""), "failed") << failed.dump();
+  EXPECT_EQ(failed["result"].value("postgres", ""), "as_before") << failed.dump();
   const std::string message = failed.value("message", "");
   EXPECT_NE(message.find("recovery ended before configured recovery target was reached"),
             std::string::npos)
       << message;
-  EXPECT_NE(message.find("run the restore again"), std::string::npos) << message;
-
-  const Json processes = sup().get("/api/v1/processes").json();
-  const Json postgres = processes["processes"][0];
-  EXPECT_EQ(postgres.value("state", ""), "STOPPED") << processes.dump();
-  EXPECT_TRUE(postgres["pid"].is_null()) << processes.dump();
-  EXPECT_NE(postgres.value("last_exit", ""), "") << processes.dump();
-  EXPECT_EQ(sup().get("/readyz").status, 503);
-  // It stays so: no restarts behind the user's back, and the supervisor keeps serving.
-  EXPECT_FALSE(eventually(
-      [&] {
-        return sup().get("/api/v1/processes").json()["processes"][0].value("state", "") !=
-               "STOPPED";
-      },
-      3s));
+  EXPECT_NE(message.find("as it was before the restore"), std::string::npos) << message;
+  {
+    auto pg = sup().connect();
+    ASSERT_NO_FATAL_FAILURE(expectPostgresBack(sup(), *pg));
+    EXPECT_EQ(checksum(*pg, "keep"), as_it_was);
+  }
+  const Json status = sup().get("/api/v1/status").json();
+  EXPECT_EQ(status["last_restore"].value("id", ""), failed.value("id", "")) << status.dump();
   EXPECT_TRUE(sup().running()) << sup().output();
+  // The new timeline gets its backup before anything else runs.
+  EXPECT_EQ(backupAfterRestore(sup(), failed.value("id", "")).value("state", ""), "succeeded");
 
-  const Json retried = restore(sup(), {{"type", "name"}, {"target", point}, {"confirm", "main"}});
+  // The restored server's archiver starts from nothing: the window's end comes from the
+  // repository and does not shrink. Stopped by hand: the same, and archiving is not called healthy.
+  const Json window = sup().get("/api/v1/backups").json()["recoverable"];
+  ASSERT_TRUE(window["to"].is_string()) << window.dump();
+  // (The repository's file time has whole seconds and is set just before the archiver's.)
+  EXPECT_GE(utcSeconds(window["to"]) + 1, utcSeconds(before["to"])) << window.dump();
+  ASSERT_EQ(sup().post("/api/v1/processes/postgres/stop", Json::object()).status, 202);
+  ASSERT_TRUE(eventually(
+      [&] {
+        const Json s = sup().get("/api/v1/status").json();
+        return s["postgres"].value("state", "") == "STOPPED" &&
+               s["archive"].value("state", "") == "unknown";
+      },
+      30s, 200ms));
+  const Json stopped = sup().get("/api/v1/backups").json()["recoverable"];
+  EXPECT_EQ(stopped["from"], window["from"]) << stopped.dump();
+  ASSERT_TRUE(stopped["to"].is_string()) << stopped.dump();
+  EXPECT_GE(utcSeconds(stopped["to"]), utcSeconds(window["to"])) << stopped.dump();
+  const Json archive = sup().get("/api/v1/status").json()["archive"];
+  EXPECT_EQ(archive["last_known"].value("state", ""), "healthy") << archive.dump();
+  EXPECT_NE(archive.value("message", "").find("unknown while postgres is stopped"),
+            std::string::npos)
+      << archive.dump();
+  ASSERT_EQ(sup().post("/api/v1/processes/postgres/start", Json::object()).status, 202);
+  ASSERT_TRUE(eventually([&] { return sup().get("/readyz").status == 200; }, 60s, 200ms));
+
+  // The point is older than the backup the new timeline got: start from the one before it.
+  const Json retried = restore(
+      sup(), {{"type", "name"}, {"target", point}, {"set", first_backup}, {"confirm", "main"}});
   ASSERT_EQ(retried.value("state", ""), "succeeded") << retried.dump() << "\n"
                                                      << sup().postgresLog();
+  EXPECT_EQ(retried["result"].value("postgres", ""), "restored") << retried.dump();
   auto pg = sup().connect();
   ASSERT_NO_FATAL_FAILURE(expectPostgresBack(sup(), *pg));
-  EXPECT_EQ(checksum(*pg, "keep"), expected);
+  EXPECT_EQ(checksum(*pg, "keep"), at_point);
   EXPECT_FALSE(fs::exists(marker));
   fs::remove(marker);
 }

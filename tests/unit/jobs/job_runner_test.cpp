@@ -39,7 +39,7 @@ TEST_F(JobRunnerTest, RunsAJobToSuccessWithProgressAndLabel) {
         ctx.log().appendLine("backup file base/1/1 (8KB, 50.00%)");
         ctx.setProgress(50);
         ctx.setBackupLabel("20261122-101500F");
-        return JobOutcome{JobState::kSucceeded, 0, "backup done"};
+        return JobOutcome{JobState::kSucceeded, 0, "backup done", {}};
       });
   ASSERT_TRUE(std::holds_alternative<Job>(submitted));
   const Job job = std::get<Job>(submitted);
@@ -68,12 +68,12 @@ TEST_F(JobRunnerTest, SecondRequestWhileOneRunsIsRefusedWithTheRunningJob) {
   auto first = runner_.submit(JobKind::kBackup, JobTrigger::kApi, {}, [&](JobContext&) {
     started.count_down();
     release.wait();
-    return JobOutcome{JobState::kSucceeded, 0, ""};
+    return JobOutcome{JobState::kSucceeded, 0, "", {}};
   });
   ASSERT_TRUE(std::holds_alternative<Job>(first));
   started.wait();
   auto second = runner_.submit(JobKind::kExpire, JobTrigger::kSchedule, {}, [](JobContext&) {
-    return JobOutcome{JobState::kSucceeded, 0, ""};
+    return JobOutcome{JobState::kSucceeded, 0, "", {}};
   });
   ASSERT_TRUE(std::holds_alternative<JobBusy>(second));
   EXPECT_EQ(std::get<JobBusy>(second).running.id, std::get<Job>(first).id);
@@ -84,7 +84,7 @@ TEST_F(JobRunnerTest, SecondRequestWhileOneRunsIsRefusedWithTheRunningJob) {
   EXPECT_FALSE(runner_.running().has_value());
   // Free again: the next one runs.
   auto third = runner_.submit(JobKind::kCheck, JobTrigger::kApi, {}, [](JobContext&) {
-    return JobOutcome{JobState::kSucceeded, 0, ""};
+    return JobOutcome{JobState::kSucceeded, 0, "", {}};
   });
   EXPECT_TRUE(std::holds_alternative<Job>(third));
   ASSERT_TRUE(runner_.waitIdle(Millis(10'000)));
@@ -96,7 +96,7 @@ TEST_F(JobRunnerTest, CancelReachesTheExecutorAndEndsCancelled) {
   auto submitted = runner_.submit(JobKind::kBackup, JobTrigger::kApi, {}, [&](JobContext& ctx) {
     started.count_down();
     while (!ctx.cancelRequested().load()) std::this_thread::yield();
-    return JobOutcome{JobState::kFailed, 143, "terminated"};
+    return JobOutcome{JobState::kFailed, 143, "terminated", {}};
   });
   const std::string id = std::get<Job>(submitted).id;
   started.wait();
@@ -124,7 +124,7 @@ TEST_F(JobRunnerTest, LiveLogIsAvailableOnlyWhileRunning) {
     ctx.log().appendLine("line one");
     started.count_down();
     release.wait();
-    return JobOutcome{JobState::kSucceeded, 0, ""};
+    return JobOutcome{JobState::kSucceeded, 0, "", {}};
   });
   const std::string id = std::get<Job>(submitted).id;
   started.wait();
@@ -141,13 +141,13 @@ TEST_F(JobRunnerTest, ShutdownCancelsTheRunningJobAndRefusesNewOnes) {
   runner_.submit(JobKind::kBackup, JobTrigger::kApi, {}, [&](JobContext& ctx) {
     started.count_down();
     while (!ctx.cancelRequested().load()) std::this_thread::yield();
-    return JobOutcome{JobState::kFailed, 143, ""};
+    return JobOutcome{JobState::kFailed, 143, "", {}};
   });
   started.wait();
   runner_.shutdown();
   EXPECT_FALSE(runner_.running().has_value());
   auto refused = runner_.submit(JobKind::kCheck, JobTrigger::kApi, {}, [](JobContext&) {
-    return JobOutcome{JobState::kSucceeded, 0, ""};
+    return JobOutcome{JobState::kSucceeded, 0, "", {}};
   });
   EXPECT_TRUE(std::holds_alternative<JobBusy>(refused));
 }
@@ -156,7 +156,7 @@ TEST_F(JobRunnerTest, IdsAreUniqueAndSortByCreation) {
   std::vector<std::string> ids;
   for (int i = 0; i < 3; ++i) {
     auto s = runner_.submit(JobKind::kCheck, JobTrigger::kApi, {}, [](JobContext&) {
-      return JobOutcome{JobState::kSucceeded, 0, ""};
+      return JobOutcome{JobState::kSucceeded, 0, "", {}};
     });
     ids.push_back(std::get<Job>(s).id);
     ASSERT_TRUE(runner_.waitIdle(Millis(10'000)));

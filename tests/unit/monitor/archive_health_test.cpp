@@ -59,7 +59,8 @@ TEST(ArchiveHealth, NothingArchivedYetOrPostgresDown) {
   EXPECT_EQ(evaluateArchiveHealth(fresh, waiting(0, {}), true, Seconds(300), kNow).message,
             "no WAL segment archived yet");
   auto down = evaluateArchiveHealth(PostgresStatus{}, waiting(0, {}), false, Seconds(300), kNow);
-  EXPECT_EQ(down.message, "postgres is not running");
+  EXPECT_EQ(down.message, "unknown while postgres is stopped");
+  EXPECT_EQ(down.state, "unknown");
   EXPECT_TRUE(down.known);  // the folder was read
   EXPECT_FALSE(
       evaluateArchiveHealth(PostgresStatus{}, ArchiveQueue{}, false, Seconds(300), kNow).known);

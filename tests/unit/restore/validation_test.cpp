@@ -66,7 +66,11 @@ class RestoreValidation : public ::testing::Test {
     facts.info = has_info_ ? &info_ : nullptr;
     facts.archived_until = archived_until_;
     facts.now = clock_.wall();
-    return validateRestore(request, facts);
+    facts.next_xid = next_xid_;
+    facts.current_lsn = current_lsn_;
+    facts.named_point_lsn = point_lsn_;
+    plan_ = RestorePlan{};
+    return validateRestore(request, facts, &plan_);
   }
 
   testing::FakeClock clock_;
@@ -75,6 +79,10 @@ class RestoreValidation : public ::testing::Test {
   bool initialised_ = true;
   bool has_info_ = true;
   std::optional<WallTime> archived_until_ = at("2026-12-05T11:59:00Z");
+  std::optional<uint64_t> next_xid_;
+  std::optional<uint64_t> current_lsn_;
+  std::optional<uint64_t> point_lsn_;
+  RestorePlan plan_;
 };
 
 TEST_F(RestoreValidation, ConfirmationComesFirst) {
@@ -172,11 +180,84 @@ TEST_F(RestoreValidation, LsnBeforeTheBackupEndIsUnrecoverable) {
   auto error = check("lsn", "0/4000000");
   ASSERT_TRUE(error);
   EXPECT_EQ(error->code, ErrorCode::kUnrecoverable);
-  EXPECT_NE(error->message.find("before the end of backup 20261205-090000F (0/5000100)"),
-            std::string::npos);
+  EXPECT_NE(error->message.find(
+                "before the end of the oldest usable backup (20261205-090000F, 0/5000100)"),
+            std::string::npos)
+      << error->message;
   // With a set named, its own end is the bound.
   EXPECT_TRUE(check("lsn", "0/6000000", "20261205-100000F"));
   EXPECT_FALSE(check("lsn", "0/10000100", "20261205-100000F"));
+}
+
+// pgBackRest 2.45 starts an LSN restore from the latest backup, which may have ended after the
+// target: the plan names the newest backup that ended at or before it.
+TEST_F(RestoreValidation, LsnPicksTheNewestBackupThatEndedBeforeIt) {
+  EXPECT_FALSE(check("lsn", "0/6000000"));
+  EXPECT_EQ(plan_.set, "20261205-090000F");
+  EXPECT_FALSE(check("lsn", "0/10000100"));  // the end of the newest backup itself
+  EXPECT_EQ(plan_.set, "20261205-100000F");
+  EXPECT_FALSE(check("lsn", "0/6000000", "20261205-090000F"));
+  EXPECT_EQ(plan_.set, "");  // a set asked for is used as asked
+}
+
+// The archive's newest segment is 0x20: its WAL ends at 0/21000000. The running server's
+// position extends that (pg_wal survives the restore).
+TEST_F(RestoreValidation, LsnBeyondTheEndOfTheWalIsUnrecoverable) {
+  EXPECT_FALSE(check("lsn", "0/21000000"));
+  auto error = check("lsn", "0/21000001");
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->code, ErrorCode::kUnrecoverable);
+  EXPECT_NE(error->message.find("beyond the end of the WAL (0/21000000)"), std::string::npos)
+      << error->message;
+  error = check("lsn", "FF/0");
+  ASSERT_TRUE(error);
+  current_lsn_ = 0x22000100;
+  EXPECT_FALSE(check("lsn", "0/22000000"));
+  EXPECT_TRUE(check("lsn", "0/22000101"));
+}
+
+TEST_F(RestoreValidation, XidNotAssignedYetIsUnrecoverable) {
+  next_xid_ = 5000;
+  EXPECT_FALSE(check("xid", "4999"));
+  auto error = check("xid", "5000");
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->code, ErrorCode::kUnrecoverable);
+  EXPECT_NE(error->message.find("has not been assigned yet (the next id is 5000)"),
+            std::string::npos)
+      << error->message;
+  EXPECT_TRUE(check("xid", "4294967296"));  // an epoch-qualified id from the future
+  // After a wraparound a bare 32-bit id cannot be compared; an epoch-qualified one can.
+  next_xid_ = (uint64_t{1} << 32) + 100;
+  EXPECT_FALSE(check("xid", "4000000000"));
+  EXPECT_FALSE(check("xid", "4294967395"));
+  EXPECT_TRUE(check("xid", "4294967396"));
+  // Without a running server nothing is known.
+  next_xid_.reset();
+  EXPECT_FALSE(check("xid", "99999999"));
+}
+
+TEST_F(RestoreValidation, RecordedRestorePointIsBoundedByItsLsn) {
+  EXPECT_FALSE(check("name", "unknown-to-the-supervisor"));
+  EXPECT_EQ(plan_.set, "");
+  point_lsn_ = 0x6000000;
+  EXPECT_FALSE(check("name", "before-deploy"));
+  EXPECT_EQ(plan_.set, "20261205-090000F");
+  point_lsn_ = 0x4000000;  // before the oldest usable backup ended
+  auto error = check("name", "before-deploy");
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->code, ErrorCode::kUnrecoverable);
+  EXPECT_NE(error->message.find("restore point before-deploy (0/4000000)"), std::string::npos)
+      << error->message;
+}
+
+TEST(WalSegmentEnd, IsTheStartOfTheNextSegment) {
+  EXPECT_EQ(walSegmentEnd("000000010000000000000001", 16 << 20), 0x2000000u);
+  EXPECT_EQ(walSegmentEnd("0000000200000001000000FF", 16 << 20), 0x200000000ULL);
+  EXPECT_EQ(walSegmentEnd("000000010000000000000003", 64 << 20), 0x10000000u);
+  EXPECT_FALSE(walSegmentEnd("00000001000000000000000", 16 << 20));
+  EXPECT_FALSE(walSegmentEnd("0000000100000000000000ZZ", 16 << 20));
+  EXPECT_EQ(formatLsn(0x200000000ULL), "2/0");
+  EXPECT_EQ(formatLsn(0x16B3740), "0/16B3740");
 }
 
 TEST_F(RestoreValidation, MalformedLsnIsABadRequest) {

@@ -120,9 +120,10 @@ class DrillCapability final : public Capability, public DrillService {
                              : last->result == DrillResult::kFailed ? 1
                                                                     : 2});
     }
-    metrics.push_back(std::move(when));
-    metrics.push_back(std::move(duration));
-    metrics.push_back(std::move(status));
+    // A family without a sample says nothing: before the first drill (or the first one that
+    // passed) the family is left out, which alerting reads with absent().
+    for (MetricFamily* family : {&when, &duration, &status})
+      if (!family->samples.empty()) metrics.push_back(std::move(*family));
   }
 
   // DrillService

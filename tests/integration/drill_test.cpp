@@ -9,6 +9,7 @@
 #include <algorithm>
 
 #include "tests/integration/harness.h"
+#include "tests/integration/metrics_check.h"
 #include "tests/integration/s3.h"
 
 namespace pgbr::it {
@@ -184,6 +185,8 @@ TEST(Drill, PassesOnAHealthyRepositoryAndNeverTouchesTheLiveCluster) {
   EXPECT_NE(metrics.find("pgbr_drill_status 0"), std::string::npos) << metrics;
   EXPECT_NE(metrics.find("pgbr_drill_last_success_timestamp_seconds "), std::string::npos);
   EXPECT_NE(metrics.find("pgbr_drill_duration_seconds{phase=\"restore\"}"), std::string::npos);
+  expectPromtoolAccepts(metrics);
+  expectEveryFamilyHasSamples(readExposition(metrics));
   const Json list = sup.get("/api/v1/drills").json();
   ASSERT_FALSE(list["drills"].empty()) << list.dump();
   EXPECT_EQ(list["drills"][0]["id"], id);

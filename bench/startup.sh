@@ -60,7 +60,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-now_ms() { local t=${EPOCHREALTIME/[.,]/}; echo $((t / 1000)); }
+# Sets ms to the wall clock in milliseconds without forking: `$(...)` forks a subshell, and a
+# poller that forks at every turn is late by the time it takes to fork on a busy machine.
+stamp() { ms=${EPOCHREALTIME/[.,]/}; ms=$((ms / 1000)); }
 
 # The supervisor in a clean environment: a stray PGBR_* variable in the caller's shell would be
 # refused as unknown.
@@ -104,13 +106,16 @@ mkfifo "$work/tick"
 exec 9<>"$work/tick"
 nap() { read -r -t "$1" -u 9 _ || true; }
 
-wait_for() {  # wait_for SECONDS COMMAND...: polls every 5 ms
-  local deadline=$(($(now_ms) + $1 * 1000))
+wait_for() {  # wait_for SECONDS COMMAND...: polls every 2 ms; on success ms is when it succeeded
+  stamp
+  local deadline=$((ms + $1 * 1000))
   shift
   until "$@"; do
-    (($(now_ms) < deadline)) || return 1
-    nap 0.005
+    stamp
+    ((ms < deadline)) || return 1
+    nap 0.002
   done
+  stamp
 }
 
 startup_done() {
@@ -131,20 +136,23 @@ stop_supervisor
 # 2. Alternate the two contenders on the same data directory.
 sup_pg=() sup_api=() ctl=()
 for ((i = 1; i <= runs; i++)); do
-  t0=$(now_ms)
+  stamp
+  t0=$ms
   start_supervisor
   wait_for 60 pid_file_ready || die "supervisor run $i: postgres not ready"
-  t1=$(now_ms)
+  t1=$ms
   wait_for 60 readyz || die "supervisor run $i: /readyz not ready"
-  t2=$(now_ms)
+  t2=$ms
   sup_pg+=($((t1 - t0))) sup_api+=($((t2 - t0)))
   stop_supervisor
 
-  t0=$(now_ms)
+  stamp
+  t0=$ms
   runuser -u postgres -- "$pg_bin/pg_ctl" -D "$pgdata" -w -l "$work/pg_ctl/postgres.log" \
     -o "-c port=$pg_port -c unix_socket_directories=$sock" start >/dev/null ||
     { cat "$work/pg_ctl/postgres.log"; die "pg_ctl run $i: could not start"; }
-  t1=$(now_ms)
+  stamp
+  t1=$ms
   ctl+=($((t1 - t0)))
   runuser -u postgres -- "$pg_bin/pg_ctl" -D "$pgdata" -m fast -w stop >/dev/null
   printf 'run %d: supervisor postmaster.pid ready %4d ms, /readyz %4d ms; pg_ctl -w start %4d ms\n' \

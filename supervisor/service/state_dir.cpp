@@ -37,8 +37,8 @@ std::string prepareStateDir(const Settings& settings) {
     } catch (const std::exception& e) {
       return std::string("cannot render pgbackrest.conf: ") + e.what();
     }
-    std::string err = writeFileAtomically(settings.pgbackrest_config, rendered,
-                                          fs::perms::owner_read | fs::perms::owner_write);
+    std::string err = writeFileIfChanged(settings.pgbackrest_config, rendered,
+                                         fs::perms::owner_read | fs::perms::owner_write);
     if (!err.empty()) return err;
   } else if (!fs::exists(settings.pgbackrest_config, ec)) {
     return "PGBACKREST_CONFIG names " + settings.pgbackrest_config +

@@ -78,8 +78,9 @@ declare -A options=(
 bench_start settings
 load_pid=
 stop_load() {
+  # TERM, not INT: a job started with & in a script ignores SIGINT, and pgbench would run on.
   if [ -n "$load_pid" ] && kill -0 "$load_pid" 2> /dev/null; then
-    kill -INT "$load_pid" 2> /dev/null || true
+    kill -TERM "$load_pid" 2> /dev/null || true
     wait "$load_pid" 2> /dev/null || true
   fi
   load_pid=

@@ -25,7 +25,7 @@ std::string prepareStateDir(const Settings& settings) {
   if (settings.pgbackrest_config_rendered) {
     std::map<std::string, std::string> vars{
         {backrest::kConfigStateDir, settings.state_dir},
-        {backrest::kConfigProcessMax, std::to_string(std::max(1, onlineCpus() / 2))},
+        {backrest::kConfigProcessMax, std::to_string(std::max(1, onlineCpus()))},
         {backrest::kConfigStanza, settings.stanza},
         {backrest::kConfigPgdata, settings.pgdata},
         {backrest::kConfigPgPort, std::to_string(settings.pg_port)},

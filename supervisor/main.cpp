@@ -79,8 +79,12 @@ std::string becomeRunUser(const Settings& settings) {
       repo && (!std::getenv("PGBACKREST_REPO1_TYPE") ||
                std::string(std::getenv("PGBACKREST_REPO1_TYPE")) == "posix"))
     trees.emplace_back(repo, 0750);
-  for (const auto& [path, mode] : trees)
+  // Every start walks these trees before Postgres can start: a stat per entry, as the stock
+  // image's `find` does. (Two walks side by side on two CPUs took as long as one after the
+  // other.)
+  for (const auto& [path, mode] : trees) {
     if (auto err = ensureOwnedTree(path, *user, mode); !err.empty()) return err;
+  }
   if (auto err = ensureOwnedDir(settings.pg_socket_dir, *user, 02775); !err.empty()) return err;
   for (const auto& folder : backrest) {
     if (auto err = prepareFolder(folder.setting, folder.path, *user, 0750); !err.empty())
@@ -170,6 +174,9 @@ int main(int argc, char** argv) {
   api_options.clock = &clock;
   ApiServer api(supervisor, api_options);
   if (auto err = api.bind(settings.api_listen); !err.empty()) return fail(err);
+  // Postgres first: it takes a hundred milliseconds or more to become ready, and the API's
+  // threads start meanwhile. The port is bound already, so nothing after this point fails.
+  supervisor.begin();
   api.start();
   if (auto err = api::recordApiAddress(settings.state_dir, settings.api_listen, api.port());
       !err.empty())

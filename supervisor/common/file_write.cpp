@@ -83,4 +83,26 @@ std::string writeFileAtomically(const fs::path& path, std::string_view content, 
   return "";
 }
 
+std::string writeFileIfChanged(const fs::path& path, std::string_view content, fs::perms perms) {
+  std::error_code ec;
+  const fs::file_status status = fs::symlink_status(path, ec);
+  if (!ec && fs::is_regular_file(status) && status.permissions() == perms) {
+    // O_NOFOLLOW: the check above and this open see the same file, or the open fails.
+    Descriptor file(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+    if (file.get() >= 0) {
+      std::string existing;
+      existing.reserve(content.size() + 1);
+      char buffer[8192];
+      ssize_t n = 0;
+      // One byte more than `content` is enough to tell a longer file apart.
+      while (existing.size() <= content.size() &&
+             ((n = ::read(file.get(), buffer, sizeof buffer)) > 0 || (n < 0 && errno == EINTR))) {
+        if (n > 0) existing.append(buffer, static_cast<size_t>(n));
+      }
+      if (n >= 0 && existing == content) return "";
+    }
+  }
+  return writeFileAtomically(path, content, perms);
+}
+
 }  // namespace pgbr

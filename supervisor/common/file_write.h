@@ -14,4 +14,11 @@ namespace pgbr {
 std::string writeFileAtomically(const std::filesystem::path& path, std::string_view content,
                                 std::filesystem::perms perms);
 
+// writeFileAtomically, unless `path` is already a regular file (not a symlink) with exactly
+// `perms` and `content`: files rendered at every start are then left alone, which spares the
+// start two fsyncs per file (several milliseconds each on a busy disk) and keeps their mtime.
+// Returns the error, or "" on success.
+std::string writeFileIfChanged(const std::filesystem::path& path, std::string_view content,
+                               std::filesystem::perms perms);
+
 }  // namespace pgbr

@@ -1,5 +1,7 @@
 #include "supervisor/os/identity.h"
 
+#include <dirent.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <malloc.h>
 #include <pwd.h>
@@ -46,22 +48,50 @@ std::string ensureOwnedDir(const std::string& path, const UserInfo& user, unsign
   return {};
 }
 
-std::string ensureOwnedTree(const std::string& path, const UserInfo& user, unsigned mode) {
-  if (auto err = ensureOwnedDir(path, user, mode); !err.empty()) return err;
-  std::error_code ec;
-  // Like the stock image's `find \! -user postgres -exec chown`: touch only what is wrong, so a
-  // large, correctly owned data directory costs one walk and no writes.
-  for (auto it = fs::recursive_directory_iterator(
-           path, fs::directory_options::skip_permission_denied, ec);
-       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+namespace {
+
+// The walk below `dir` (an open descriptor, closed here), relative to it: one fstatat per entry
+// with a one-component name, where a full path would make the kernel resolve every component of
+// it again for every file. `shown` is the folder's path for messages.
+std::string giveTreeBelow(int dir, const std::string& shown, const UserInfo& user) {
+  DIR* stream = ::fdopendir(dir);
+  if (!stream) {
+    ::close(dir);
+    return {};  // unreadable even as root (a root-squashed NFS mount, say): nothing to give
+  }
+  std::string err;
+  while (err.empty()) {
+    errno = 0;
+    const dirent* entry = ::readdir(stream);
+    if (!entry) break;
+    const char* name = entry->d_name;
+    if (std::strcmp(name, ".") == 0 || std::strcmp(name, "..") == 0) continue;
     struct stat st {};
-    if (::lstat(it->path().c_str(), &st) == 0 && st.st_uid != user.uid) {
-      if (::lchown(it->path().c_str(), user.uid, user.gid) != 0)
-        return "cannot give " + it->path().string() + " to " + user.name + ": " +
-               std::strerror(errno);
+    if (::fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;  // gone meanwhile
+    if (st.st_uid != user.uid &&
+        ::fchownat(dir, name, user.uid, user.gid, AT_SYMLINK_NOFOLLOW) != 0) {
+      err = "cannot give " + shown + "/" + name + " to " + user.name + ": " + std::strerror(errno);
+      break;
+    }
+    if (S_ISDIR(st.st_mode)) {
+      const int sub = ::openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (sub >= 0) err = giveTreeBelow(sub, shown + "/" + name, user);
     }
   }
-  return {};
+  ::closedir(stream);
+  return err;
+}
+
+}  // namespace
+
+std::string ensureOwnedTree(const std::string& path, const UserInfo& user, unsigned mode) {
+  if (auto err = ensureOwnedDir(path, user, mode); !err.empty()) return err;
+  // Like the stock image's `find \! -user postgres -exec chown`: every entry is looked at, and
+  // only what is wrong is touched, so a large, correctly owned tree costs one walk and no
+  // writes. Symbolic links are given themselves, never followed.
+  const int top = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (top < 0) return {};
+  return giveTreeBelow(top, path, user);
 }
 
 std::string dropPrivileges(const UserInfo& user) {

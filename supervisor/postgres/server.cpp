@@ -135,6 +135,11 @@ std::optional<std::string> readPostmasterPidState(const fs::path& pgdata) {
   return pid->status;
 }
 
+bool postmasterReady(const std::optional<PostmasterPid>& pid_file, int64_t postmaster_pid) {
+  return pid_file && postmaster_pid > 0 && pid_file->pid == postmaster_pid &&
+         pid_file->status == "ready";
+}
+
 std::optional<std::string> parseClusterState(std::string_view output) {
   constexpr std::string_view kLabel = "Database cluster state:";
   const size_t at = output.find(kLabel);

@@ -57,6 +57,12 @@ std::optional<PostmasterPid> readPostmasterPid(const std::filesystem::path& pgda
 // Just the status word; nullopt when there is no postmaster.pid (Postgres is not running, or
 // ended cleanly).
 std::optional<std::string> readPostmasterPidState(const std::filesystem::path& pgdata);
+// What `pg_ctl -w start` waits for: the postmaster.pid of the postmaster with this pid says
+// "ready", which Postgres writes once it accepts connections (read-only ones during a hot
+// standby's recovery), in the same step as its log line "ready to accept connections". The pid
+// must match: a postmaster killed with SIGKILL leaves its file behind saying "ready" until the
+// next one overwrites it. "standby" (a standby without hot_standby) accepts no connections.
+bool postmasterReady(const std::optional<PostmasterPid>& pid_file, int64_t postmaster_pid);
 
 // "Database cluster state" from pg_controldata output ("shut down", "in production", ...).
 std::optional<std::string> parseClusterState(std::string_view pg_controldata_output);

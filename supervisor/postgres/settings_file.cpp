@@ -245,7 +245,7 @@ ApplyConfResult applySupervisorConf(const std::filesystem::path& pgdata, std::st
   namespace fs = std::filesystem;
   ApplyConfResult result;
   const fs::perms owner_rw = fs::perms::owner_read | fs::perms::owner_write;
-  result.error = writeFileAtomically(pgdata / kSupervisorConfName, rendered, owner_rw);
+  result.error = writeFileIfChanged(pgdata / kSupervisorConfName, rendered, owner_rw);
   if (!result.ok()) return result;
 
   bool include_managed = true;

@@ -190,8 +190,9 @@ void SupervisedProcess::onExit(uint64_t generation, const ExitEvent& event) {
 }
 
 void SupervisedProcess::tick() {
-  std::function<bool()> probe;
+  std::function<bool(int)> probe;
   uint64_t probing_generation = 0;
+  int probing_pid = 0;
   {
     std::lock_guard lock(mutex_);
     const MonoTime now = clock_.monotonic();
@@ -204,6 +205,7 @@ void SupervisedProcess::tick() {
         }
         probe = options_.ready_probe;
         probing_generation = generation_;
+        probing_pid = pid_;
         if (!warned_slow_start_ && now - started_mono_ > options_.quick_exit_window) {
           warned_slow_start_ = true;
           spdlog::warn("{} is still starting after {} s (crash recovery can take a while)",
@@ -272,8 +274,8 @@ void SupervisedProcess::tick() {
         return;
     }
   }
-  // The probe runs without the lock: it may take a few milliseconds (a libpq connection).
-  if (probe && probe()) {
+  // The probe runs without the lock: it reads a file, and may one day do more.
+  if (probe && probe(probing_pid)) {
     std::lock_guard lock(mutex_);
     if (state_ == ProcessState::kStarting && generation_ == probing_generation) {
       // Edge STARTING -> RUNNING.

@@ -28,8 +28,9 @@ enum class StopMode {
 struct ProcessOptions {
   std::string name;
   std::function<SpawnSpec()> make_spec;  // rebuilt at every start
-  std::function<bool()> ready_probe;     // null: RUNNING as soon as spawned
-  Millis stop_timeout{8000};             // fast stop, then immediate, then SIGKILL
+  // Given the pid of the process it probes; null: RUNNING as soon as spawned.
+  std::function<bool(int pid)> ready_probe;
+  Millis stop_timeout{8000};  // fast stop, then immediate, then SIGKILL
   Millis kill_timeout{2000};
   int restart_limit = 5;            // consecutive quick exits before FATAL
   Millis quick_exit_window{30000};  // a run shorter than this is a quick exit

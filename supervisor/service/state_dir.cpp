@@ -25,7 +25,7 @@ std::string prepareStateDir(const Settings& settings) {
   if (settings.pgbackrest_config_rendered) {
     std::map<std::string, std::string> vars{
         {backrest::kConfigStateDir, settings.state_dir},
-        {backrest::kConfigProcessMax, std::to_string(std::max(1, onlineCpus() / 2))},
+        {backrest::kConfigProcessMax, std::to_string(std::max(1, onlineCpus()))},
         {backrest::kConfigStanza, settings.stanza},
         {backrest::kConfigPgdata, settings.pgdata},
         {backrest::kConfigPgPort, std::to_string(settings.pg_port)},
@@ -37,8 +37,8 @@ std::string prepareStateDir(const Settings& settings) {
     } catch (const std::exception& e) {
       return std::string("cannot render pgbackrest.conf: ") + e.what();
     }
-    std::string err = writeFileAtomically(settings.pgbackrest_config, rendered,
-                                          fs::perms::owner_read | fs::perms::owner_write);
+    std::string err = writeFileIfChanged(settings.pgbackrest_config, rendered,
+                                         fs::perms::owner_read | fs::perms::owner_write);
     if (!err.empty()) return err;
   } else if (!fs::exists(settings.pgbackrest_config, ec)) {
     return "PGBACKREST_CONFIG names " + settings.pgbackrest_config +

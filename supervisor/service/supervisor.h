@@ -46,6 +46,11 @@ class Supervisor final : public Service {
   // Prepares the state folder (logs, job history, schedule state, the rendered pgbackrest.conf).
   // Returns an error line or empty. Runs as the final user.
   std::string prepare();
+  // Starts what leads to Postgres (initdb or the checks of an existing data directory, then the
+  // postmaster) on a thread of its own, so the caller can start the API meanwhile: every
+  // millisecond before the postmaster is forked is added to every start. run() calls it when the
+  // caller did not.
+  void begin();
   // The loop. Returns the process exit code: Postgres' own, or 128+signal, non-zero on FATAL.
   int run();
 

@@ -4,6 +4,7 @@
 // supervisor in a temporary folder; waits poll a condition, never a bare sleep.
 #include <arpa/inet.h>
 #include <ifaddrs.h>
+#include <pwd.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -250,6 +251,44 @@ TEST(Foundation, InitialisesLikeTheStockImageAndNeverTwice) {
   EXPECT_EQ(pg->value("select system_identifier::text from pg_control_system()"), system_id);
   EXPECT_EQ(pg->value("select sum(v)::text from from_sql"), "7");
   EXPECT_EQ(readFile(runs), "exec\nsourced\n") << "init files ran again";
+}
+
+// Like the stock image's `find "$PGDATA" \! -user postgres -exec chown postgres`, at every start
+// and although the folders themselves already belong to postgres: what root left inside them
+// (a `docker exec` as root, a copy restored by hand) is given to postgres before Postgres or
+// pgBackRest meets it. Symbolic links are given themselves; what they point at is left alone.
+TEST(Foundation, GivesWhatRootLeftInsideTheDataAndStateFoldersToPostgresAtEveryStart) {
+  PGBR_REQUIRE_ROOT();
+  TempDir dir;
+  SupervisorUnderTest sup(dir.path(), kQuickInitdb);
+  sup.start();
+  ASSERT_TRUE(sup.waitReady()) << sup.output();
+  ASSERT_EQ(sup.stop(SIGTERM, 30s), 0) << sup.output();
+
+  const passwd* pw = ::getpwnam("postgres");
+  ASSERT_NE(pw, nullptr);
+  const fs::path outside = dir.path() / "outside";
+  writeFile(outside, "root's\n", fs::perms(0600));
+  const std::vector<fs::path> left_by_root{
+      sup.pgdata() / "left_by_root", sup.pgdata() / "left_by_root" / "deeper",
+      sup.pgdata() / "left_by_root" / "deeper" / "file", sup.stateDir() / "repo" / "left_by_root"};
+  fs::create_directories(left_by_root[1]);
+  writeFile(left_by_root[2], "x\n", fs::perms(0600));
+  writeFile(left_by_root[3], "x\n", fs::perms(0600));
+  fs::create_symlink(outside, sup.pgdata() / "link_by_root");
+  auto owner = [](const fs::path& p) {
+    struct stat st {};
+    return ::lstat(p.c_str(), &st) == 0 ? st.st_uid : static_cast<uid_t>(-1);
+  };
+  for (const auto& p : left_by_root) ASSERT_EQ(owner(p), 0u) << p;
+  ASSERT_EQ(owner(sup.pgdata()), pw->pw_uid) << "the folder itself is already right";
+  ASSERT_EQ(owner(sup.stateDir()), pw->pw_uid);
+
+  sup.start();
+  ASSERT_TRUE(sup.waitReady()) << sup.output();
+  for (const auto& p : left_by_root) EXPECT_EQ(owner(p), pw->pw_uid) << p;
+  EXPECT_EQ(owner(sup.pgdata() / "link_by_root"), pw->pw_uid);
+  EXPECT_EQ(owner(outside), 0u) << "a link's target is not the link's to give";
 }
 
 // ------------------------------------------------------------------------------ supervision

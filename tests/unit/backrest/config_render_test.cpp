@@ -89,8 +89,8 @@ TEST(DefaultConfig, RendersTheDefaults) {
   EXPECT_EQ(conf.find("{{"), std::string::npos);
   for (const char* line :
        {"[global]\n", "\nrepo1-type=posix\n", "\nrepo1-path=/var/lib/pgbr-supervisor/repo\n",
-        "\nrepo1-retention-full=2\n", "\ncompress-type=zst\n", "\narchive-async=y\n",
-        "\nspool-path=/var/lib/pgbr-supervisor/spool\n",
+        "\nrepo1-retention-full=2\n", "\ncompress-type=zst\n", "\ncompress-level=3\n",
+        "\narchive-async=y\n", "\nspool-path=/var/lib/pgbr-supervisor/spool\n",
         "\nlog-path=/var/lib/pgbr-supervisor/log/pgbackrest\n",
         "\nlock-path=/var/lib/pgbr-supervisor/lock\n", "\nstart-fast=y\n", "\nprocess-max=2\n",
         "\nlog-level-file=detail\n", "\nlog-level-console=warn\n", "\n[main]\n",

@@ -119,6 +119,22 @@ TEST(PostmasterPid, PartialAndBrokenFiles) {
   EXPECT_FALSE(readPostmasterPidState("/nonexistent/pgdata"));
 }
 
+TEST(PostmasterPid, ReadyOnlyWhenTheFileOfThatPostmasterSaysReady) {
+  const auto file = [](std::string_view status) {
+    return parsePostmasterPid("4242\n/data\n1767261600\n5432\n/run\n*\n  5432001  1\n" +
+                              std::string(status) + "\n");
+  };
+  EXPECT_TRUE(postmasterReady(file("ready   "), 4242));
+  EXPECT_FALSE(postmasterReady(file("starting"), 4242));
+  EXPECT_FALSE(postmasterReady(file("stopping"), 4242));
+  EXPECT_FALSE(postmasterReady(file("standby "), 4242)) << "no connections without hot_standby";
+  EXPECT_FALSE(postmasterReady(parsePostmasterPid("4242\n/data\n"), 4242)) << "not written yet";
+  // Left behind by a postmaster killed with SIGKILL: another pid, and it says "ready".
+  EXPECT_FALSE(postmasterReady(file("ready   "), 4343));
+  EXPECT_FALSE(postmasterReady(file("ready   "), 0));
+  EXPECT_FALSE(postmasterReady(std::nullopt, 4242));
+}
+
 TEST(ClusterState, ParsesPgControldata) {
   const std::string output =
       "pg_control version number:            1300\n"

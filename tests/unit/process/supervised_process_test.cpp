@@ -32,7 +32,10 @@ class SupervisedProcessTest : public ::testing::Test {
     ProcessOptions o;
     o.name = "postgres";
     o.make_spec = [] { return specOf({"postgres", "-D", "/data"}); };
-    o.ready_probe = [this] { return ready_; };
+    o.ready_probe = [this](int pid) {
+      probed_pids_.push_back(pid);
+      return ready_;
+    };
     o.restart_limit = 3;
     o.quick_exit_window = Millis(10'000);
     o.backoff_initial = Millis(1000);
@@ -58,6 +61,7 @@ class SupervisedProcessTest : public ::testing::Test {
   Children children_;
   LogSink sink_;
   bool ready_ = false;
+  std::vector<int> probed_pids_;  // declared before process_, whose probe fills it
   SupervisedProcess process_;
   std::vector<std::pair<ProcessState, ProcessState>> edges_;
 };
@@ -72,6 +76,22 @@ TEST_F(SupervisedProcessTest, StartsAndBecomesRunningWhenReady) {
   EXPECT_EQ(process_.state(), ProcessState::kRunning);
   EXPECT_EQ(process_.snapshot().pid, ops_.lastPid());
   EXPECT_NE(process_.start(), "") << "a second start is refused";
+}
+
+TEST_F(SupervisedProcessTest, TheProbeIsToldThePidOfTheRunItProbes) {
+  process_.start();
+  pass();
+  const pid_t first = ops_.lastPid();
+  exitNow(1);  // quick exit: BACKOFF, then a new run with a new pid
+  clock_.advance(Millis(1000));
+  pass();
+  ASSERT_EQ(process_.state(), ProcessState::kStarting);
+  const pid_t second = ops_.lastPid();
+  ASSERT_NE(first, second);
+  pass();
+  ASSERT_GE(probed_pids_.size(), 2u);
+  EXPECT_EQ(probed_pids_.front(), first);
+  EXPECT_EQ(probed_pids_.back(), second);
 }
 
 TEST_F(SupervisedProcessTest, LongRunThenExitRestartsAtOnceWithoutBackoff) {

@@ -630,10 +630,16 @@ TEST_F(Api, TheSeedCurlCommandsKeepWorking) {
         60s, 200ms));
   }
   const int pid = postgresPid();
+  std::string newest_job;
+  for (const Json& job : sup().get("/api/v1/jobs?limit=10").json()["jobs"])
+    newest_job = std::max(newest_job, job.value("id", ""));
   std::tie(code, body) =
       curl({"-H", bearer(), "-H", "Accept: text/html", base() + "/pgBackRest/restore/delta"});
   EXPECT_EQ(code, 200) << body;
   EXPECT_NE(body.find("<h1> Success </h1>"), std::string::npos) << body;
+  // The restore promoted a new timeline; the backup the supervisor takes on it must not meet
+  // the next test's requests.
+  EXPECT_EQ(sup().backupAfterRestore(newest_job).value("state", ""), "succeeded");
   EXPECT_NE(postgresPid(), pid);
   auto pg = sup().connect();
   ASSERT_TRUE(pg->ok()) << pg->error();

@@ -370,6 +370,29 @@ class SupervisorUnderTest {
     return waitJob(a.json()["job"]["id"].get<std::string>(), timeout);
   }
 
+  // A restore that ends in promotion makes the supervisor take one backup on the new timeline
+  // (trigger "restore"); waits for the one created after job `after_id` (ids sort by creation)
+  // and returns its final state.
+  Json backupAfterRestore(const std::string& after_id, std::chrono::milliseconds timeout = 180s) {
+    std::string id;
+    eventually(
+        [&] {
+          const Json jobs = get("/api/v1/jobs?limit=10").json();
+          if (!jobs.is_object() || !jobs["jobs"].is_array()) return false;
+          for (const Json& job : jobs["jobs"]) {
+            if (job.value("kind", "") == "backup" && job.value("trigger", "") == "restore" &&
+                job.value("id", "") > after_id) {
+              id = job.value("id", "");
+              return true;
+            }
+          }
+          return false;
+        },
+        30s, 200ms);
+    if (id.empty()) return Json{{"state", "not-started"}};
+    return waitJob(id, timeout);
+  }
+
   std::unique_ptr<Pg> connect(const std::string& db = "postgres") const {
     return std::make_unique<Pg>(socketDir().string(), pg_port_, db, "postgres", "it-secret-pw");
   }

@@ -92,29 +92,6 @@ void expectPostgresBack(SupervisorUnderTest& sup, Pg& pg) {
   EXPECT_EQ(sup.get("/readyz").status, 200);
 }
 
-// A restore that ends in promotion makes the supervisor take one backup on the new timeline
-// (trigger "restore"); waits for the one that followed `restore_id` and returns its final state.
-Json backupAfterRestore(SupervisorUnderTest& sup, const std::string& restore_id) {
-  std::string id;
-  eventually(
-      [&] {
-        const Json jobs = sup.get("/api/v1/jobs?limit=10").json();
-        if (!jobs.is_object() || !jobs["jobs"].is_array()) return false;
-        for (const Json& job : jobs["jobs"]) {
-          // Job ids sort by creation: time, then a sequence number.
-          if (job.value("kind", "") == "backup" && job.value("trigger", "") == "restore" &&
-              job.value("id", "") > restore_id) {
-            id = job.value("id", "");
-            return true;
-          }
-        }
-        return false;
-      },
-      30s, 200ms);
-  if (id.empty()) return Json{{"state", "not-started"}};
-  return sup.waitJob(id, kRestoreTimeout);
-}
-
 std::string jobLogText(SupervisorUnderTest& sup, const std::string& id) {
   std::string text;
   const Json log = sup.get("/api/v1/jobs/" + id + "/log?tail=10000").json();
@@ -329,7 +306,7 @@ TEST_F(Restore, OlderBackupSetIsTheStartingPointAndImmediateStopsAtIt) {
     ASSERT_NO_FATAL_FAILURE(expectPostgresBack(sup(), *pg));
     EXPECT_EQ(checksum(*pg, "sets"), latest) << "a set restore replays the archive to its end";
   }
-  const Json after_set = backupAfterRestore(sup(), from_a.value("id", ""));
+  const Json after_set = sup().backupAfterRestore(from_a.value("id", ""));
   ASSERT_EQ(after_set.value("state", ""), "succeeded") << after_set.dump();
 
   const Json immediate = restore(
@@ -346,7 +323,7 @@ TEST_F(Restore, OlderBackupSetIsTheStartingPointAndImmediateStopsAtIt) {
 
   // Backup B, taken on the first timeline after A, cannot start a restore into the timeline the
   // immediate restore began: the backup taken after that restore is what "latest" must use.
-  const Json after_immediate = backupAfterRestore(sup(), immediate.value("id", ""));
+  const Json after_immediate = sup().backupAfterRestore(immediate.value("id", ""));
   ASSERT_EQ(after_immediate.value("state", ""), "succeeded") << after_immediate.dump();
   const Json latest_again = restore(sup(), {{"type", "delta"}, {"confirm", "main"}});
   ASSERT_EQ(latest_again.value("state", ""), "succeeded") << latest_again.dump() << "\n"
@@ -389,7 +366,7 @@ TEST_F(Restore, PauseWaitsAtTheTargetAndAPromotionByHandGetsItsTimelineBackedUp)
   const std::string timeline_after = timeline(*pg);
   EXPECT_GT(timeline_after, t.timeline);
   EXPECT_EQ(checksum(*pg, "paused"), t.at_target);
-  const Json after = backupAfterRestore(sup(), job.value("id", ""));
+  const Json after = sup().backupAfterRestore(job.value("id", ""));
   ASSERT_EQ(after.value("state", ""), "succeeded") << after.dump();
   const Json latest = sup().get("/api/v1/backups/latest").json();
   EXPECT_EQ(latest.value("label", ""), after.value("backup_label", "")) << latest.dump();
@@ -557,7 +534,7 @@ TEST_F(Restore, UnreachedTargetBringsTheDatabaseBackAsItWasAndARetryWorks) {
   EXPECT_EQ(status["last_restore"].value("id", ""), failed.value("id", "")) << status.dump();
   EXPECT_TRUE(sup().running()) << sup().output();
   // The new timeline gets its backup before anything else runs.
-  EXPECT_EQ(backupAfterRestore(sup(), failed.value("id", "")).value("state", ""), "succeeded");
+  EXPECT_EQ(sup().backupAfterRestore(failed.value("id", "")).value("state", ""), "succeeded");
 
   // The restored server's archiver starts from nothing: the window's end comes from the
   // repository and does not shrink. Stopped by hand: the same, and archiving is not called healthy.

@@ -42,14 +42,8 @@ connections=64
 threads=2
 keep=0
 
-usage() {
-  sed -n '2,28p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
-  exit "${1:-0}"
-}
-die() {
-  echo "bench/api: $*" >&2
-  exit 2
-}
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -61,24 +55,16 @@ while [ $# -gt 0 ]; do
     --threads) threads=$2; shift 2 ;;
     --keep) keep=1; shift ;;
     -h | --help) usage 0 ;;
-    *) die "unknown option '$1' (see --help)" ;;
+    *) unknown_option "$1" ;;
   esac
 done
-[ "$(id -u)" = 0 ] || die "run as root: the supervisor drops to postgres by itself"
-[ -x "$binary" ] || die "no supervisor binary at $binary; build it or pass --binary"
-for n in "$scale" "$duration" "$rounds" "$connections" "$threads"; do
-  [[ "$n" =~ ^[1-9][0-9]*$ ]] || die "--scale, --duration, --rounds, --connections and --threads take positive numbers"
-done
+require curl jq "$PGBIN/pgbench" "$PGBIN/psql"
+positive "--scale, --duration, --rounds, --connections and --threads" "$scale" "$duration" "$rounds" "$connections" "$threads"
 if ! command -v wrk > /dev/null; then
   echo "installing wrk"
   apt-get install -y -q wrk > /dev/null || die "wrk is missing and apt-get install wrk failed"
 fi
-for tool in curl jq wrk "$PGBIN/pgbench" "$PGBIN/psql"; do
-  command -v "$tool" > /dev/null || die "$tool is missing"
-done
 
-# shellcheck source=bench/lib.sh
-. "$ROOT/bench/lib.sh"
 job_started() { [ "$(job_state "$1")" != queued ]; }
 refreshes() { curl -sS "$api/metrics" | awk '$1 == "pgbr_info_refreshes_total" { print $2 }'; }
 
@@ -108,7 +94,6 @@ load() {
   w_errs=$(awk '/Socket errors:/ { gsub(",", ""); print $4 + $6 + $8 + $10 }' "$work/wrk.out")
   w_errs=${w_errs:-0}
 }
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 range() { printf '%s\n' "$@" | sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { print lo " to " hi }'; }
 
 baseline=/healthz
@@ -152,8 +137,8 @@ done
 
 # shellcheck disable=SC2086 # the readings are space-separated numbers
 {
-  b_rps=$(median ${rps[$baseline]})
-  b_p99=$(median ${p99[$baseline]})
+  b_rps=$(median_of ${rps[$baseline]})
+  b_p99=$(median_of ${p99[$baseline]})
 }
 # The absolute targets hold the supervisor to what this machine can give: when even the bare
 # /healthz misses one, the machine is the limit and only the ratios say something.
@@ -170,13 +155,13 @@ misses=0
 for route in "$baseline" "${routes[@]}"; do
   # shellcheck disable=SC2086
   {
-    m_rps=$(median ${rps[$route]})
-    m_p50=$(median ${p50[$route]})
-    m_p99=$(median ${p99[$route]})
+    m_rps=$(median_of ${rps[$route]})
+    m_p50=$(median_of ${p50[$route]})
+    m_p99=$(median_of ${p99[$route]})
     r_p99=$(range ${p99[$route]})
     m_r99=1 r_r99="-"
     if [ "$route" != "$baseline" ]; then
-      m_r99=$(median ${p99r[$route]})
+      m_r99=$(median_of ${p99r[$route]})
       r_r99=$(range ${p99r[$route]})
     fi
   }
@@ -203,7 +188,7 @@ echo
 for route in "${routes[@]}"; do
   # shellcheck disable=SC2086
   {
-    m_r99=$(median ${p99r[$route]})
+    m_r99=$(median_of ${p99r[$route]})
     r_r99=$(range ${p99r[$route]})
   }
   verdict=met

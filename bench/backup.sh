@@ -32,14 +32,8 @@ methods=abcd
 target=1.03
 keep=0
 
-usage() {
-  sed -n '2,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
-  exit "${1:-0}"
-}
-die() {
-  echo "bench/backup: $*" >&2
-  exit 2
-}
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -50,25 +44,16 @@ while [ $# -gt 0 ]; do
     --target) target=$2; shift 2 ;;
     --keep) keep=1; shift ;;
     -h | --help) usage 0 ;;
-    *) die "unknown option '$1' (see --help)" ;;
+    *) unknown_option "$1" ;;
   esac
 done
-[ "$(id -u)" = 0 ] || die "run as root: the supervisor drops to postgres by itself"
-[ -x "$binary" ] || die "no supervisor binary at $binary; build it or pass --binary"
-for tool in curl jq zstd tar runuser pgbackrest "$PGBIN/pgbench" "$PGBIN/pg_dump"; do
-  command -v "$tool" > /dev/null || die "$tool is missing"
-done
-[[ "$scale" =~ ^[1-9][0-9]*$ ]] || die "--scale must be a positive number"
-[[ "$runs" =~ ^[1-9][0-9]*$ ]] || die "--runs must be a positive number"
+require curl jq zstd tar runuser pgbackrest "$PGBIN/pgbench" "$PGBIN/pg_dump"
+positive "--scale and --runs" "$scale" "$runs"
 [[ "$methods" =~ ^[abcd]+$ ]] || die "--methods takes letters among a, b, c and d (a and b always run)"
 order=(a b)
 [[ "$methods" != *c* ]] || order+=(c)
 [[ "$methods" != *d* ]] || order+=(d)
 
-# shellcheck source=bench/lib.sh
-. "$ROOT/bench/lib.sh"
-median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
 
 bench_start backup
 
@@ -162,7 +147,7 @@ spread() {
 }
 
 declare -A med
-for m in "${order[@]}"; do med[$m]=$(tr ' ' '\n' <<< "${times[$m]}" | grep . | median); done
+for m in "${order[@]}"; do med[$m]=$(median <<< "${times[$m]}"); done
 label() {
   case $1 in
     a) echo "full backup through the API (job runner)" ;;

@@ -33,14 +33,8 @@ runs=5
 clients=4
 keep=0
 
-usage() {
-  sed -n '2,23p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
-  exit "${1:-0}"
-}
-die() {
-  echo "bench/backup_settings: $*" >&2
-  exit 2
-}
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -50,20 +44,12 @@ while [ $# -gt 0 ]; do
     --clients) clients=$2; shift 2 ;;
     --keep) keep=1; shift ;;
     -h | --help) usage 0 ;;
-    *) die "unknown option '$1' (see --help)" ;;
+    *) unknown_option "$1" ;;
   esac
 done
-[ "$(id -u)" = 0 ] || die "run as root: the supervisor drops to postgres by itself"
-[ -x "$binary" ] || die "no supervisor binary at $binary; build it or pass --binary"
-for n in "$scale" "$runs" "$clients"; do
-  [[ "$n" =~ ^[1-9][0-9]*$ ]] || die "--scale, --runs and --clients take positive numbers"
-done
-for tool in curl jq runuser pgbackrest "$PGBIN/pgbench"; do
-  command -v "$tool" > /dev/null || die "$tool is missing"
-done
+require curl jq runuser pgbackrest "$PGBIN/pgbench"
+positive "--scale, --runs and --clients" "$scale" "$runs" "$clients"
 
-# shellcheck source=bench/lib.sh
-. "$ROOT/bench/lib.sh"
 cpus=$(nproc)
 half=$((cpus / 2 > 0 ? cpus / 2 : 1))
 contenders=(cur cpus lvl1 both none)
@@ -145,7 +131,6 @@ for i in $(seq 1 "$runs"); do
 done
 stop_load
 
-median() { tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 range() { tr ' ' '\n' | grep . | sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { print lo " to " hi }'; }
 size=$(runuser -u postgres -- pgbackrest --config="$state/pgbackrest.conf" --stanza=main --output=json info |
   jq '[.[0].backup[] | .info.repository.delta] | max')

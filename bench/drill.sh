@@ -27,14 +27,8 @@ target=1.10
 seconds=20
 keep=0
 
-usage() {
-  sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
-  exit "${1:-0}"
-}
-die() {
-  echo "bench/drill: $*" >&2
-  exit 2
-}
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
 while [ $# -gt 0 ]; do
   case "$1" in
     --binary) binary=$2; shift 2 ;;
@@ -44,19 +38,12 @@ while [ $# -gt 0 ]; do
     --seconds) seconds=$2; shift 2 ;;
     --keep) keep=1; shift ;;
     -h | --help) usage 0 ;;
-    *) die "unknown option '$1' (see --help)" ;;
+    *) unknown_option "$1" ;;
   esac
 done
-[ "$(id -u)" = 0 ] || die "run as root: the supervisor drops to postgres by itself"
-[ -x "$binary" ] || die "no supervisor binary at $binary; build it or pass --binary"
-for tool in curl jq runuser pgbackrest "$PGBIN/pgbench" "$PGBIN/pg_ctl"; do
-  command -v "$tool" > /dev/null || die "$tool is missing"
-done
+require curl jq runuser pgbackrest "$PGBIN/pgbench" "$PGBIN/pg_ctl"
+positive "--scale, --runs and --seconds" "$scale" "$runs" "$seconds"
 
-# shellcheck source=bench/lib.sh
-. "$ROOT/bench/lib.sh"
-median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
 
 bench_start drill PGBR_SCHEDULE_DRILL="0 0 1 1 *"
 id=$(call -X POST -H 'Content-Type: application/json' -d '{"type":"full"}' "$api/api/v1/backups" | jq -r .job.id)
@@ -67,11 +54,11 @@ echo "full backup $label"
 run_drill() {
   local id doc
   id=$(call -X POST "$api/api/v1/drills" | jq -r .job.id)
-  [ -n "$id" ] && [ "$id" != null ] || die "the API did not accept the drill"
+  if [ -z "$id" ] || [ "$id" = null ]; then die "the API did not accept the drill"; fi
   wait_for 3600 job_finished "$id" || die "drill $id did not finish"
   doc=$(call "$api/api/v1/drills/$id")
   [ "$(jq -r .result <<< "$doc")" = passed ] || die "drill $id: $(jq -r .reason <<< "$doc")"
-  jq -r '"\(.restore_s + .ready_s) \(.restore_s) \(.ready_s)"' <<< "$doc"
+  jq -r '"\(.rto_s) \(.restore_s) \(.ready_s)"' <<< "$doc"
 }
 by_hand() {
   local dir=$work/hand port t t_restore dt
@@ -103,8 +90,8 @@ for i in $(seq 1 "$runs"); do
   a_times+="$a " b_times+="$b "
   echo "  run $i: drill $a s (restore $a_restore, ready $a_ready); by hand $b s (restore $b_restore)"
 done
-a_med=$(tr ' ' '\n' <<< "$a_times" | grep . | median)
-b_med=$(tr ' ' '\n' <<< "$b_times" | grep . | median)
+a_med=$(median <<< "$a_times")
+b_med=$(median <<< "$b_times")
 
 echo "live TPS without a drill ($seconds s)"
 tps_idle=$(tps)
@@ -118,7 +105,7 @@ echo "database: pgbench scale $scale, $(mib "$db_bytes") MiB; $runs runs; $(npro
 echo
 echo "| method | median s to a usable copy | ratio |"
 echo "| --- | ---: | ---: |"
-echo "| a) drill through the API (restore_s + ready_s) | $a_med | $(ratio "$a_med" "$b_med") |"
+echo "| a) drill through the API (rto_s = restore_s + ready_s) | $a_med | $(ratio "$a_med" "$b_med") |"
 echo "| b) pgbackrest restore + pg_ctl -w start by hand | $b_med | 1.000 |"
 echo
 echo "| live pgbench -S, 2 clients | TPS |"

@@ -1,8 +1,46 @@
 # shellcheck shell=bash disable=SC2154 # binary, scale, keep and PGBIN come from the caller
-# Shared by bench/api.sh and bench/backup.sh (sourced, not run): one supervisor in a temporary
-# folder with a local repository, schedules off, and a pgbench database.
+# Shared by the benchmarks in bench/ (sourced, not run): the command-line helpers every script
+# uses, and one supervisor in a temporary folder with a local repository, schedules off, and a
+# pgbench database.
 #
-# The caller defines die, and sets binary, scale, keep and PGBIN before calling bench_start.
+# The caller sets binary, scale, keep and PGBIN before calling bench_start.
+
+bench_name=$(basename "$0" .sh)
+
+# The script's header comment (from its second line to the first line that is not a comment).
+usage() {
+  awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"
+  exit "${1:-0}"
+}
+die() {
+  echo "bench/$bench_name: $*" >&2
+  exit 2
+}
+unknown_option() { die "unknown option '$1' (see --help)"; }
+# Root (the supervisor drops to postgres by itself), the binary, then each tool named.
+require() {
+  [ "$(id -u)" = 0 ] || die "run as root: the supervisor drops to postgres by itself"
+  [ -x "$binary" ] || die "no supervisor binary at $binary; build it or pass --binary"
+  local tool
+  for tool in "$@"; do
+    command -v "$tool" > /dev/null || die "$tool is missing"
+  done
+}
+# positive NAME VALUE...: every VALUE is a positive whole number, or the option NAME is refused.
+positive() {
+  local name=$1 n
+  shift
+  for n in "$@"; do
+    [[ "$n" =~ ^[1-9][0-9]*$ ]] || die "$name: positive whole numbers only (got '$n')"
+  done
+}
+# The median of the numbers on stdin, separated by blanks or newlines; median_of takes arguments.
+median() {
+  tr -s ' \t' '\n' | grep . | sort -g |
+    awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+median_of() { printf '%s\n' "$@" | median; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
 
 # A free TCP port on the loopback, chosen by the kernel.
 free_port() {

@@ -23,7 +23,7 @@ nlohmann::json optionalJson(const std::optional<int64_t>& v) {
   return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
 }
 nlohmann::json optionalJson(const std::optional<double>& v) {
-  return v ? nlohmann::json(std::round(*v * 10) / 10) : nlohmann::json(nullptr);
+  return v ? nlohmann::json(std::round(*v * 1000) / 1000) : nlohmann::json(nullptr);  // ms
 }
 
 template <typename T>

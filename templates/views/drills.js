@@ -30,8 +30,18 @@ function drillsTable(drills, selectedId) {
     const href = `#/drills/${encodeURIComponent(d.id)}`;
     return h(
       'tr',
-      { key: d.id, testid: 'drill-row', 'data-result': d.result, class: ['clickable', d.id === selectedId && 'selected', d.result === 'failed' && 'row-bad'] },
-      h('th', { scope: 'row', class: 'nowrap' }, h('a', { href, class: 'mono' }, d.id)),
+      {
+        key: d.id,
+        testid: 'drill-row',
+        'data-result': d.result,
+        class: ['clickable', d.id === selectedId && 'selected', d.result === 'failed' && 'row-bad'],
+        // The whole row is a target for the mouse; the link in the first cell is the keyboard's.
+        onClick: (event) => {
+          if (event.target.closest('a, button')) return;
+          location.hash = href;
+        },
+      },
+      h('th', { scope: 'row', class: 'nowrap' }, h('a', { href, 'aria-current': d.id === selectedId ? 'true' : null, class: 'mono' }, d.id)),
       h('td', { class: 'nowrap' }, shortTime(d.started_at)),
       h('td', {}, d.set ? backupLabel(d.set) : DASH),
       h('td', {}, drillBadge(d.result)),

@@ -208,13 +208,16 @@ function mountProgress(container, app, scope, jobId, targetAction) {
     });
 }
 
+// The recorded restore points only help: the form works without them.
+function recordedPoints(app) {
+  return app.api.restorePoints().then((r) => r.restore_points ?? [], () => []);
+}
+
 export function mountRestore(root, app, scope, { query }) {
   const body = h('div', {}, h('p', { class: 'loading' }, 'Loading the backups\u2026'));
   root.append(h('div', { class: 'page-head' }, h('h1', { tabindex: -1 }, 'Restore')), body);
 
-  // The recorded restore points only help: the form works without them.
-  const points = () => app.api.restorePoints().then((r) => r.restore_points ?? [], () => []);
-  Promise.all([app.api.backups(), app.api.status(), points()])
+  Promise.all([app.api.backups(), app.api.status(), recordedPoints(app)])
     .then(([backups, status, recorded]) => {
       if (!scope.alive) return;
       app.noteStatus(status);
@@ -396,8 +399,11 @@ function buildForm(body, app, scope, data, status, recorded, query) {
         targetLabel.textContent = 'Restore point name';
         targetInput.placeholder = ctx.points[0]?.name ?? 'before_migration';
         targetInput.setAttribute('list', 'restore-points-list');
-        targetHelp.textContent = ctx.points.length
-          ? `Pick one of the ${plural(ctx.points.length, 'restore point')} recorded by the supervisor (the latest: ${ctx.points[0].name}, ${relative(ctx.points[0].created_at)}), or type a name given to pg_create_restore_point().`
+        const latest = ctx.points[0];
+        targetHelp.textContent = ctx.points.length > 1
+          ? `Pick one of the ${ctx.points.length} restore points recorded by the supervisor (the latest: ${latest.name}, ${relative(latest.created_at)}), or type a name given to pg_create_restore_point().`
+          : ctx.points.length === 1
+          ? `Pick the restore point recorded by the supervisor (${latest.name}, ${relative(latest.created_at)}), or type a name given to pg_create_restore_point().`
           : 'No restore point was recorded by the supervisor (pgbr-supervisor restore-point NAME makes one); type a name given to pg_create_restore_point() before the change you want to undo.';
       }
       targetField.hidden = !TARGET_TYPES.has(type);
@@ -430,7 +436,7 @@ function buildForm(body, app, scope, data, status, recorded, query) {
   };
 
   scope.every(30000, 'poll:restore-window', async () => {
-    const [next, recordedNow] = await Promise.all([app.api.backups(), points()]);
+    const [next, recordedNow] = await Promise.all([app.api.backups(), recordedPoints(app)]);
     if (!scope.alive || form.hidden) return;
     ctx.points = [...recordedNow].reverse();
     fillPoints();

@@ -180,6 +180,15 @@ function assertNoPageErrors() {
   assert.deepEqual(pageErrors.splice(0), [], 'the page threw uncaught errors');
 }
 
+// The error banners the page showed since the last call (recorded by the init script in
+// before(), so a banner that came and went between two checks is not missed).
+async function takeShownErrors() {
+  return page.evaluate(() => (window.__shownErrors ?? []).splice(0));
+}
+async function assertNoErrorShown() {
+  assert.deepEqual(await takeShownErrors(), [], 'the page showed an error banner');
+}
+
 async function goto(route) {
   await page.evaluate((hash) => {
     location.hash = hash;
@@ -258,6 +267,19 @@ before(async () => {
     timezoneId: 'UTC',
   });
   context.setDefaultTimeout(15000);
+  // Every error banner the page shows, with its text, whenever it appears.
+  await context.addInitScript(() => {
+    window.__shownErrors = [];
+    const seen = new WeakSet();
+    new MutationObserver(() => {
+      for (const el of document.querySelectorAll('[data-testid="error-message"]')) {
+        if (!seen.has(el)) {
+          seen.add(el);
+          window.__shownErrors.push(el.textContent);
+        }
+      }
+    }).observe(document, { childList: true, subtree: true, characterData: true });
+  });
   page = context.pages()[0] ?? (await context.newPage());
   page.on('pageerror', (err) => pageErrors.push(String(err?.stack ?? err)));
   const note = (line) => {
@@ -323,6 +345,7 @@ scenario('2. sign in: Postgres RUNNING and archiving healthy after a WAL switch'
   await visible('postgres-card');
   assert.equal(await page.locator('#topbar').isVisible(), true);
   assert.equal(await testid('error-banner').isVisible(), false, 'the wrong-token error is gone');
+  await takeShownErrors(); // scenario 1's banners, expected there
   assert.equal(await testid('signin-form').count(), 0);
   const cookies = Object.fromEntries((await context.cookies()).map((c) => [c.name, c]));
   assert.ok(cookies.pgbr_session?.httpOnly, 'the session cookie is HttpOnly');
@@ -352,6 +375,7 @@ scenario('2. sign in: Postgres RUNNING and archiving healthy after a WAL switch'
   assert.match(await textOf('stanza-chip'), /stanza \S+/);
   await shot('02-overview');
   assertNoPageErrors();
+  await assertNoErrorShown();
 });
 
 scenario('3. a full backup from the button: running job with progress, then in the table and chart', 120000, async (t) => {
@@ -417,6 +441,7 @@ scenario('3. a full backup from the button: running job with progress, then in t
   await shot('03-backups');
   jobForLog = jobId;
   assertNoPageErrors();
+  await assertNoErrorShown();
 });
 
 scenario('4. the job log from the jobs page shows pgBackRest lines', 60000, async () => {
@@ -439,6 +464,7 @@ scenario('4. the job log from the jobs page shows pgBackRest lines', 60000, asyn
   assert.match(await textOf('job-state'), /succeeded/);
   await shot('04-job-log');
   assertNoPageErrors();
+  await assertNoErrorShown();
 });
 
 scenario('5. processes: restart Postgres, clear its log, follow new lines', 90000, async (t) => {
@@ -510,6 +536,7 @@ scenario('5. processes: restart Postgres, clear its log, follow new lines', 9000
   // Stop following before leaving, as a user would; leaving the page closes the stream anyway.
   await testid('log-follow').click();
   assertNoPageErrors();
+  await assertNoErrorShown();
 });
 
 scenario('5b. Postgres stopped: the window stays as the repository says, archiving is unknown', 90000, async () => {
@@ -541,6 +568,56 @@ scenario('5b. Postgres stopped: the window stays as the repository says, archivi
   await eventually('postgres ready again', async () => (await status()).postgres.ready === true);
   await page.waitForFunction(() => document.querySelector('[data-testid="archive-health"]')?.getAttribute('data-state') === 'healthy', null, { timeout: 30000 });
   assertNoPageErrors();
+  await assertNoErrorShown();
+});
+
+scenario('5c. a restore drill from the Drills page passes, and the overview says so', 180000, async () => {
+  await testid('nav-drills').click();
+  await visible('drill-now');
+  await testid('drill-now').click();
+  // The toast links the queued drill; its report opens from the list once it finished.
+  const drill = await eventually('the drill to finish', async () => {
+    const { drills = [] } = (await api('GET', '/api/v1/drills?limit=5')).data ?? {};
+    const last = drills[0];
+    return last && last.result && last.result !== 'running' && (await status()).running_job === null ? last : null;
+  }, { timeout: 150000, step: 1000 });
+  assert.equal(drill.result, 'passed', JSON.stringify(drill));
+  await page.waitForFunction(() => document.querySelector('[data-testid="drill-row"][data-result="passed"]') !== null, null, { timeout: 30000 });
+  // The whole row opens the report (its cells, not only the link in the first one).
+  await testid('drill-row').first().locator('td').first().click();
+  await visible('drill-detail');
+  assert.match(await textOf('drill-result'), /passed/i);
+  assert.ok(await testid('drill-table-row').count() > 0, 'the report lists the tables with their row counts');
+  await shot('05c-drill-report');
+
+  await testid('nav-overview').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid="drill-line"]')?.getAttribute('data-result') === 'passed', null, { timeout: 30000 });
+  assert.match(await textOf('drill-line'), /^Last drill: passed .*, restore \d/);
+  assert.equal(await testid('drill-alarm').count(), 0, 'no alarm for a passed drill');
+  assertNoPageErrors();
+  await assertNoErrorShown();
+});
+
+scenario('5d. a restore point made for a deploy while the form is open is offered by it', 90000, async () => {
+  await testid('nav-restore').click();
+  await visible('restore-form');
+  await testid('restore-type').selectOption('name');
+  assert.equal(await page.locator(`${byTestId('restore-points-list')} option`).count(), 0);
+  // The deploy script's point arrives while the form is open: the form's own refresh (every
+  // 30 s) offers it.
+  const made = await api('POST', '/api/v1/restore-points', { name: 'before-deploy-ui' });
+  assert.equal(made.status, 201, JSON.stringify(made.data));
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="restore-points-list"] option')].some((o) => o.value === 'before-deploy-ui'), null, { timeout: 45000 });
+  await testid('restore-type').selectOption('time');
+  await testid('restore-type').selectOption('name');
+  assert.equal(await testid('restore-target').getAttribute('list'), 'restore-points-list');
+  assert.match(await textOf('restore-window'), /^Pick the restore point recorded by the supervisor \(before-deploy-ui, /);
+  await shot('05d-restore-point-offered');
+  // Scenario 6 opens the form afresh (its window read anew), as a user coming from elsewhere.
+  await testid('nav-overview').click();
+  await visible('postgres-card');
+  assertNoPageErrors();
+  await assertNoErrorShown();
 });
 
 scenario('6. point-in-time restore through the form brings the rows back as they were', 150000, async (t) => {
@@ -650,6 +727,7 @@ scenario('6. point-in-time restore through the form brings the rows back as they
   assert.deepEqual(rows, ['1:before', '2:before', '3:before', '4:before', '5:before'], 'the rows as they were at the target');
   assert.equal(psql('select pg_is_in_recovery()').out, 'f', 'promoted: open for writes');
   assertNoPageErrors();
+  await assertNoErrorShown();
 });
 
 scenario('7. signed out again: every page and action is refused', 60000, async () => {

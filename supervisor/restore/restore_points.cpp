@@ -11,6 +11,7 @@
 #include "supervisor/common/file_write.h"
 #include "supervisor/common/time_format.h"
 #include "supervisor/postgres/status.h"
+#include "supervisor/restore/validation.h"
 
 namespace pgbr {
 namespace fs = std::filesystem;
@@ -120,8 +121,41 @@ std::string saveRestorePoints(const fs::path& file, const std::vector<RestorePoi
                              fs::perms::owner_read | fs::perms::owner_write);
 }
 
+std::vector<TimelineSwitch> parseTimelineHistory(std::string_view text) {
+  std::vector<TimelineSwitch> out;
+  std::istringstream in{std::string(text)};
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    std::string timeline, lsn;
+    if (!(fields >> timeline >> lsn) || timeline.empty() ||
+        !std::all_of(timeline.begin(), timeline.end(), [](char c) { return c >= '0' && c <= '9'; }))
+      continue;
+    const std::optional<uint64_t> at = parseLsn(lsn);
+    if (!at || timeline.size() > 10) continue;
+    const unsigned long long id = std::stoull(timeline);
+    if (id == 0 || id > UINT32_MAX) continue;
+    out.push_back({static_cast<uint32_t>(id), *at});
+  }
+  return out;
+}
+
+namespace {
+
+bool onCurrentHistory(const RestorePoint& point, const RestoreWindow& window) {
+  if (window.timeline == 0 || point.timeline == window.timeline) return true;
+  const std::optional<uint64_t> lsn = parseLsn(point.lsn);
+  for (const TimelineSwitch& ancestor : window.history) {
+    // The point's record ends at `lsn`; recovery replays it when it ends by the switch.
+    if (ancestor.timeline == point.timeline) return lsn && *lsn <= ancestor.switchpoint;
+  }
+  return false;
+}
+
+}  // namespace
+
 bool insideWindow(const RestorePoint& point, const RestoreWindow& window) {
-  return window.from && point.created_at >= *window.from;
+  return window.from && point.created_at >= *window.from && onCurrentHistory(point, window);
 }
 
 bool expired(const RestorePoint& point, const RestoreWindow& window) {

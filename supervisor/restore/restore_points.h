@@ -68,12 +68,28 @@ std::vector<RestorePoint> loadRestorePoints(const std::filesystem::path& file,
 std::string saveRestorePoints(const std::filesystem::path& file,
                               const std::vector<RestorePoint>& points);
 
-// What the repository says about which points can still be reached.
+// One line of a timeline history file (pg_wal/<timeline>.history): `timeline` ended at
+// `switchpoint`, where its child began.
+struct TimelineSwitch {
+  uint32_t timeline = 0;
+  uint64_t switchpoint = 0;
+};
+// The switches of a history file, oldest first; lines that are not "timeline<TAB>lsn<TAB>reason"
+// (comments, blank lines) are skipped.
+std::vector<TimelineSwitch> parseTimelineHistory(std::string_view text);
+
+// What the repository and the live cluster say about which points can still be reached.
 struct RestoreWindow {
   std::optional<WallTime> from;                 // start of the recoverable window
   std::optional<WallTime> oldest_backup_start;  // the oldest backup in the repository
+  // The timeline Postgres writes on and its history; unknown (0) while Postgres is down.
+  uint32_t timeline = 0;
+  std::vector<TimelineSwitch> history;
 };
 // Inside the window; with no known window start (no backup yet, repository not read) nothing is.
+// A point of a timeline the current one did not grow from, or made on an ancestor after the
+// switch away from it (a restore to an earlier moment abandoned it), is not: recovery along
+// today's timeline never replays it. With the timeline unknown only the time is checked.
 bool insideWindow(const RestorePoint& point, const RestoreWindow& window);
 // Older than every backup in the repository: no restore can reach it any more.
 bool expired(const RestorePoint& point, const RestoreWindow& window);

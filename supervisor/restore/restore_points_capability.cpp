@@ -1,6 +1,10 @@
 #include "supervisor/restore/restore_points_capability.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include <spdlog/spdlog.h>
 
@@ -27,16 +31,30 @@ RestorePointsCapability::RestorePointsCapability(const CoreParts& parts)
 }
 
 RestoreWindow RestorePointsCapability::window() const {
-  return parts_.monitor.withInfo([](const InfoSnapshot& info) {
-    RestoreWindow window;
-    if (!info.model) return window;
-    window.from = backrest::recoverableFrom(*info.model);
+  RestoreWindow window = parts_.monitor.withInfo([](const InfoSnapshot& info) {
+    RestoreWindow from_info;
+    if (!info.model) return from_info;
+    from_info.from = backrest::recoverableFrom(*info.model);
     for (const backrest::BackupInfo& backup : info.model->backups) {
-      if (!window.oldest_backup_start || backup.started_at < *window.oldest_backup_start)
-        window.oldest_backup_start = backup.started_at;
+      if (!from_info.oldest_backup_start || backup.started_at < *from_info.oldest_backup_start)
+        from_info.oldest_backup_start = backup.started_at;
     }
-    return window;
+    return from_info;
   });
+  const ArchiveHealth archive = parts_.monitor.archive();
+  if (!archive.pg.ok || archive.pg.timeline == 0) return window;
+  if (archive.pg.timeline > 1) {
+    // The live cluster keeps the history of the timeline it writes on (a small file).
+    char name[32];
+    std::snprintf(name, sizeof name, "%08X.history", archive.pg.timeline);
+    std::ifstream in(std::filesystem::path(parts_.settings.pgdata) / "pg_wal" / name);
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (!in) return window;  // unreadable: judge by time alone
+    window.history = parseTimelineHistory(text.str());
+  }
+  window.timeline = archive.pg.timeline;
+  return window;
 }
 
 void RestorePointsCapability::tick(bool) {

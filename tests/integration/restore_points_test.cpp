@@ -174,8 +174,16 @@ TEST(RestorePoints, RestoreByNameBringsBackTheTableAsItWasAtThePoint) {
   EXPECT_EQ(checksum(*back, "deploys"), at_point);
   EXPECT_EQ(back->value("select count(*) from deploys"), "500");
   EXPECT_GT(back->value("select substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8)"), "00000001");
-  // The point stays offered: it is still inside the window.
-  const std::vector<std::string> names = listedNames(sup);
+  // The point stays offered: it is still inside the window. The one made after it is on the
+  // timeline the restore abandoned: recovery along the new one never replays it.
+  std::vector<std::string> names;
+  EXPECT_TRUE(eventually(
+      [&] {
+        names = listedNames(sup);
+        return std::find(names.begin(), names.end(), "after-deploy-2") == names.end();
+      },
+      30s))
+      << "still offered: a point of the abandoned timeline";
   EXPECT_NE(std::find(names.begin(), names.end(), "before-deploy-2"), names.end());
 }
 

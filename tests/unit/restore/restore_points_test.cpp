@@ -58,6 +58,13 @@ RestorePoint point(const std::string& name, const char* created, const std::stri
   return p;
 }
 
+RestoreWindow windowOf(std::optional<WallTime> from, std::optional<WallTime> oldest_backup_start) {
+  RestoreWindow window;
+  window.from = from;
+  window.oldest_backup_start = oldest_backup_start;
+  return window;
+}
+
 TEST(RestorePointFile, RoundTripsAndSurvivesDamage) {
   TempDir dir;
   const auto file = dir.path() / "restore-points.json";
@@ -94,10 +101,51 @@ TEST(RestoreWindowRules, InsideFromTheWindowStartExpiredBeforeEveryBackup) {
   const RestorePoint p = point("p", "2026-05-01T10:00:00Z", "000000010000000000000003");
   EXPECT_FALSE(insideWindow(p, {})) << "no backup yet: nothing can be restored to";
   EXPECT_FALSE(expired(p, {})) << "an unread repository removes nothing";
-  EXPECT_TRUE(insideWindow(p, {at("2026-05-01T10:00:00Z"), std::nullopt}));
-  EXPECT_FALSE(insideWindow(p, {at("2026-05-01T10:00:01Z"), std::nullopt}));
-  EXPECT_FALSE(expired(p, {std::nullopt, at("2026-05-01T10:00:00Z")}));
-  EXPECT_TRUE(expired(p, {std::nullopt, at("2026-05-01T10:00:01Z")}));
+  EXPECT_TRUE(insideWindow(p, windowOf(at("2026-05-01T10:00:00Z"), std::nullopt)));
+  EXPECT_FALSE(insideWindow(p, windowOf(at("2026-05-01T10:00:01Z"), std::nullopt)));
+  EXPECT_FALSE(expired(p, windowOf(std::nullopt, at("2026-05-01T10:00:00Z"))));
+  EXPECT_TRUE(expired(p, windowOf(std::nullopt, at("2026-05-01T10:00:01Z"))));
+}
+
+TEST(RestoreWindowRules, ParsesATimelineHistoryFile) {
+  // As Postgres writes 00000003.history: one line per ancestor, a reason after the LSN.
+  const auto history = parseTimelineHistory(
+      "1\t0/5000198\tno recovery target specified\n"
+      "\n# a comment\n"
+      "2\t0/A0000A0\tat restore point \"before-deploy\"\n"
+      "x\t0/1\tnot a timeline\n"
+      "3\tnot-an-lsn\treason\n");
+  ASSERT_EQ(history.size(), 2u);
+  EXPECT_EQ(history[0].timeline, 1u);
+  EXPECT_EQ(history[0].switchpoint, 0x5000198u);
+  EXPECT_EQ(history[1].timeline, 2u);
+  EXPECT_EQ(history[1].switchpoint, 0xA0000A0u);
+  EXPECT_TRUE(parseTimelineHistory("").empty());
+}
+
+TEST(RestoreWindowRules, APointOnAnAbandonedBranchIsNotOffered) {
+  RestoreWindow window = windowOf(at("2026-05-01T09:00:00Z"), std::nullopt);
+  window.timeline = 3;
+  window.history = {{1, 0x5000198}, {2, 0xA0000A0}};
+  RestorePoint before = point("before", "2026-05-01T10:00:00Z", "000000010000000000000004");
+  before.lsn = "0/4000090";
+  EXPECT_TRUE(insideWindow(before, window)) << "made on an ancestor before the switch";
+  RestorePoint at_switch = before;
+  at_switch.timeline = 2;
+  at_switch.lsn = "0/A0000A0";
+  EXPECT_TRUE(insideWindow(at_switch, window)) << "the point the restore stopped at";
+  RestorePoint after = before;
+  after.lsn = "0/6000028";
+  EXPECT_FALSE(insideWindow(after, window)) << "made on timeline 1 after timeline 2 left it";
+  RestorePoint current = after;
+  current.timeline = 3;
+  EXPECT_TRUE(insideWindow(current, window));
+  RestorePoint sibling = before;
+  sibling.timeline = 4;
+  EXPECT_FALSE(insideWindow(sibling, window)) << "a timeline today's did not grow from";
+  window.timeline = 0;  // Postgres down: the time alone decides
+  EXPECT_TRUE(insideWindow(after, window));
+  EXPECT_TRUE(insideWindow(sibling, window));
 }
 
 // Postgres as the store sees it: each create hands out the next segment; archiving completes
@@ -156,7 +204,7 @@ class RestorePointStore : public ::testing::Test {
   TempDir dir_;
   FakeClock clock_;
   FakeDatabase db_;
-  RestoreWindow window_{at("2026-05-01T08:00:00Z"), at("2026-05-01T07:59:00Z")};
+  RestoreWindow window_ = windowOf(at("2026-05-01T08:00:00Z"), at("2026-05-01T07:59:00Z"));
   int pauses_ = 0;
   bool stop_on_pause_ = false;
   std::unique_ptr<RestorePoints> store_;
@@ -261,7 +309,7 @@ TEST_F(RestorePointStore, ListsTheWindowDropsWhatNoBackupReachesAndFreesItsName)
   ASSERT_TRUE(store_->find("early")) << "but the point is recorded";
 
   clock_.advance(3600s);
-  window_ = {at("2026-05-01T12:30:00Z"), at("2026-05-01T12:10:00Z")};
+  window_ = windowOf(at("2026-05-01T12:30:00Z"), at("2026-05-01T12:10:00Z"));
   ASSERT_TRUE(std::holds_alternative<RestorePoint>(store_->create("deploy-1")));
   clock_.advance(60s);
   ASSERT_TRUE(std::holds_alternative<RestorePoint>(store_->create("deploy-2")));

@@ -5,8 +5,8 @@
 #   bench/drill.sh [--binary PATH] [--scale N] [--runs N] [--target RATIO] [--seconds S] [--keep]
 #
 # One supervisor (local repository, schedules off, drills recorded) in a temporary folder; a
-# pgbench database of scale N (default 50); one full backup; then, alternating, N runs (default
-# 3) of:
+# pgbench database of scale N (default 50); one full backup; then N runs (default 5, the order
+# of a and b alternating from run to run) of:
 #   a) POST /api/v1/drills: the drill's own restore_s + ready_s (pgbackrest restore into the
 #      scratch folder under nice/ionice, then the copy started until it accepted connections with
 #      recovery ended);
@@ -22,7 +22,7 @@ readonly ROOT
 readonly PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 binary=${PGBR_BINARY:-$ROOT/build/pgbr-supervisor}
 scale=50
-runs=3
+runs=5
 target=1.10
 seconds=20
 keep=0
@@ -45,6 +45,8 @@ require curl jq runuser pgbackrest "$PGBIN/pgbench" "$PGBIN/pg_ctl"
 positive "--scale, --runs and --seconds" "$scale" "$runs" "$seconds"
 
 
+# The drill times itself (restore_s, ready_s): poll its job once a second only.
+wait_step=1
 bench_start drill PGBR_SCHEDULE_DRILL="0 0 1 1 *"
 id=$(call -X POST -H 'Content-Type: application/json' -d '{"type":"full"}' "$api/api/v1/backups" | jq -r .job.id)
 wait_for 3600 job_finished "$id" || die "the full backup did not finish"
@@ -83,12 +85,20 @@ tps() { # select-only pgbench against the live database for $seconds
     awk '/^tps/ { print $3; exit }'
 }
 
-a_times='' b_times=''
+a_times='' b_times='' run_ratios=''
 for i in $(seq 1 "$runs"); do
-  read -r a a_restore a_ready < <(run_drill)
-  read -r b b_restore < <(by_hand)
+  # Odd runs start with the drill, even runs by hand: whatever the previous step left behind
+  # (the full backup's aftermath first, then page cache and writeback) hits both alike.
+  if [ $((i % 2)) = 1 ]; then
+    read -r a a_restore a_ready < <(run_drill)
+    read -r b b_restore < <(by_hand)
+  else
+    read -r b b_restore < <(by_hand)
+    read -r a a_restore a_ready < <(run_drill)
+  fi
   a_times+="$a " b_times+="$b "
-  echo "  run $i: drill $a s (restore $a_restore, ready $a_ready); by hand $b s (restore $b_restore)"
+  run_ratios+="$(ratio "$a" "$b") "
+  echo "  run $i: drill $a s (restore $a_restore, ready $a_ready); by hand $b s (restore $b_restore); a/b $(ratio "$a" "$b")"
 done
 a_med=$(median <<< "$a_times")
 b_med=$(median <<< "$b_times")
@@ -107,6 +117,8 @@ echo "| method | median s to a usable copy | ratio |"
 echo "| --- | ---: | ---: |"
 echo "| a) drill through the API (rto_s = restore_s + ready_s) | $a_med | $(ratio "$a_med" "$b_med") |"
 echo "| b) pgbackrest restore + pg_ctl -w start by hand | $b_med | 1.000 |"
+echo
+echo "per-run a/b: median $(median <<< "$run_ratios"), extremes $(tr -s ' ' '\n' <<< "$run_ratios" | grep . | sort -g | sed -n '1p;$p' | paste -sd' ' | sed 's/ / to /') (all: ${run_ratios% })"
 echo
 echo "| live pgbench -S, 2 clients | TPS |"
 echo "| --- | ---: |"

@@ -35,15 +35,23 @@ void RowCountRecorder::afterBackup(JobContext& job, const std::string& label) {
   ConnParams params = supervisorConnParams(settings_);
   params.statement_timeout_ms = 0;
   std::string error;
-  size_t tables = 0;
+  size_t tables = 0, carried = 0;
+  const std::string started = postmasterStart(params);
+  if (started.empty() || started != last_started_) last_.reset();
   for (const std::string& db : listDatabases(params, &error)) {
     params.dbname = db;
-    DatabaseRows rows = countDatabase(params, false, &job.cancelRequested());
+    const DatabaseRows* previous = nullptr;
+    if (last_)
+      for (const DatabaseRows& d : last_->databases)
+        if (d.name == db && d.error.empty()) previous = &d;
+    DatabaseRows rows = countDatabase(params, false, &job.cancelRequested(), previous);
     std::string mods_error;
     const std::optional<DatabaseMods> after = readMods(params, &mods_error);
     const auto before = before_.find(db);
     for (TableRows& t : rows.tables) {
-      if (before != before_.end())
+      if (t.carried) ++carried;
+      // A carried count keeps the `before` of the backup that counted it.
+      if (before != before_.end() && !t.carried)
         if (auto it = before->second.find(t.oid); it != before->second.end()) t.before = it->second;
       if (after)
         if (auto it = after->find(t.oid); it != after->end()) t.after = it->second;
@@ -63,7 +71,11 @@ void RowCountRecorder::afterBackup(JobContext& job, const std::string& label) {
   const auto ms = std::chrono::duration_cast<Millis>(clock_.monotonic() - began).count();
   job.log().appendLine("row counts: " + std::to_string(tables) + " tables in " +
                        std::to_string(record.databases.size()) +
-                       " databases recorded for the restore drill (" + std::to_string(ms) + " ms)");
+                       " databases recorded for the restore drill (" + std::to_string(ms) +
+                       " ms; " + std::to_string(carried) +
+                       " unchanged since the previous backup's count, not counted again)");
+  last_ = record;
+  last_started_ = started;
   // Counts of backups expired from the repository are of no use any more.
   std::set<std::string> labels{label};
   const bool known = monitor_.withInfo([&labels](const InfoSnapshot& info) {

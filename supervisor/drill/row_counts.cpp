@@ -53,6 +53,7 @@ nlohmann::json toJson(const RowCountRecord& record) {
                         {"unpopulated", t.unpopulated}};
       jt["rows"] = t.rows ? nlohmann::json(*t.rows) : nlohmann::json(nullptr);
       if (!t.error.empty()) jt["error"] = t.error;
+      if (t.carried) jt["carried"] = true;
       if (t.before) jt["before"] = modsJson(*t.before);
       if (t.after) jt["after"] = modsJson(*t.after);
       tables.push_back(std::move(jt));
@@ -85,6 +86,7 @@ std::optional<RowCountRecord> rowCountRecordFromJson(const nlohmann::json& j) {
         if (jt.contains("rows") && jt["rows"].is_number_integer())
           t.rows = jt["rows"].get<int64_t>();
         t.error = jt.value("error", std::string());
+        t.carried = jt.value("carried", false);
         if (jt.contains("before")) t.before = modsFromJson(jt["before"]);
         if (jt.contains("after")) t.after = modsFromJson(jt["after"]);
         db.tables.push_back(std::move(t));
@@ -95,6 +97,18 @@ std::optional<RowCountRecord> rowCountRecordFromJson(const nlohmann::json& j) {
   } catch (const nlohmann::json::exception&) {
     return std::nullopt;
   }
+}
+
+std::optional<int64_t> carriedCount(const TableRows& previous, const TableMods& now) {
+  if (!previous.rows || !previous.after || !(*previous.after == now)) return std::nullopt;
+  return previous.rows;
+}
+
+std::string postmasterStart(const ConnParams& params) {
+  ConnectResult conn = connectPg(params);
+  if (!conn.ok()) return "";
+  QueryValue started = queryValue(conn.conn.get(), "SELECT pg_postmaster_start_time()::text");
+  return started.ok() ? started.value.value_or("") : "";
 }
 
 std::vector<std::string> listDatabases(const ConnParams& params, std::string* error) {
@@ -130,7 +144,10 @@ std::optional<DatabaseMods> readMods(const ConnParams& params, std::string* erro
 }
 
 DatabaseRows countDatabase(const ConnParams& params, bool read_every_page,
-                           const std::atomic<bool>* cancel) {
+                           const std::atomic<bool>* cancel, const DatabaseRows* previous) {
+  std::map<uint32_t, const TableRows*> earlier;
+  if (previous != nullptr)
+    for (const TableRows& t : previous->tables) earlier[t.oid] = &t;
   DatabaseRows db;
   db.name = params.dbname;
   ConnectResult conn = connectPg(params);
@@ -161,7 +178,15 @@ DatabaseRows countDatabase(const ConnParams& params, bool read_every_page,
     t.name = row[2].value_or("");
     t.unlogged = row[3] == std::optional<std::string>("true");
     t.unpopulated = row[4] == std::optional<std::string>("true");
-    if (cancel != nullptr && cancel->load()) {
+    const auto before = earlier.find(t.oid);
+    std::optional<int64_t> carried;
+    if (before != earlier.end() && !t.unpopulated)
+      carried = carriedCount(*before->second, modsOf(row));
+    if (carried) {
+      t.rows = carried;
+      t.carried = true;
+      t.before = before->second->before;
+    } else if (cancel != nullptr && cancel->load()) {
       t.error = "not counted: cancelled";
     } else if (!t.unpopulated) {
       const auto schema = quoteIdentifier(c, t.schema);

@@ -11,6 +11,15 @@
 //   is the recorded count.
 // Tables are the user's ordinary tables and populated materialized views, logged and unlogged
 // (an unlogged table is always empty after a restore), not temporary ones.
+//
+// A count is carried over from the previous record instead of counting again when the table's
+// activity, read in the counting transaction, equals the activity read after that earlier count:
+// no row was inserted or deleted and no TRUNCATE happened since, so the count still holds. The
+// carried entry keeps the `before` of the backup that counted it, so the drill judges it over the
+// whole time since (a change whose statistics arrived late shows in the live activity by the
+// time a drill runs, and is judged "written after the backup", never "mismatch"). A backup then
+// pays for counting only the tables written since the last one; the first backup after the
+// supervisor starts counts every table.
 #pragma once
 
 #include <atomic>
@@ -45,7 +54,12 @@ struct TableRows {
   std::string error;
   std::optional<TableMods> before;  // recorded only
   std::optional<TableMods> after;
+  bool carried = false;  // recorded only: the count of the previous record, still valid
 };
+
+// The previous record's count of a table, when it still holds (see above): `previous` has a count
+// and an `after` equal to `now`.
+std::optional<int64_t> carriedCount(const TableRows& previous, const TableMods& now);
 
 struct DatabaseRows {
   std::string name;
@@ -66,14 +80,19 @@ std::optional<RowCountRecord> rowCountRecordFromJson(const nlohmann::json& j);
 // Activity per table of one database, by oid.
 using DatabaseMods = std::map<uint32_t, TableMods>;
 
+// When the running postmaster started (pg_postmaster_start_time() as text): a restart may have
+// reset the statistics the carrying over of counts relies on (a restore, a crash), so counts are
+// carried only within one postmaster's life. "" when it cannot be read.
+std::string postmasterStart(const ConnParams& params);
 // The databases that accept connections (not templates), by name.
 std::vector<std::string> listDatabases(const ConnParams& params, std::string* error);
 // The activity of every table of database `params.dbname`.
 std::optional<DatabaseMods> readMods(const ConnParams& params, std::string* error);
 // Counts every table of `params.dbname` in one snapshot. `read_every_page` forbids index scans so
 // each heap page is read (the drill's "every table is readable"); the live side lets the planner
-// count cheaply. A table that cannot be read gets its error; the others are still counted.
+// count cheaply. A table that cannot be read gets its error; the others are still counted. With
+// `previous` (the same database in the last record), counts that still hold are carried over.
 DatabaseRows countDatabase(const ConnParams& params, bool read_every_page,
-                           const std::atomic<bool>* cancel);
+                           const std::atomic<bool>* cancel, const DatabaseRows* previous = nullptr);
 
 }  // namespace pgbr

@@ -52,6 +52,8 @@ std::string prepareAndBackup(SupervisorUnderTest& sup) {
   EXPECT_TRUE(app->exec("create unlogged table scratchpad(x int)"));
   EXPECT_TRUE(app->exec("insert into scratchpad select generate_series(1, 10)"));
   EXPECT_TRUE(app->exec("create table later(x int)"));
+  // Statistics reach pg_stat_user_tables when the session goes idle, up to seconds later.
+  EXPECT_TRUE(app->exec("select pg_stat_force_next_flush()"));
   Json job = sup.backup("full");
   EXPECT_EQ(job["state"], "succeeded") << job.dump();
   // Written after the backup: the copy holds the rows the backup holds, not these.
@@ -229,6 +231,51 @@ void expectLoudFailure(SupervisorUnderTest& sup, const std::string& label) {
   // The live cluster is untouched by the failure.
   auto app = sup.connect("app");
   EXPECT_EQ(app->value("select count(*) from orders"), "1000");
+}
+
+// A backup after the first counts again only the tables written since the first one's count:
+// the record says which counts were carried, and a drill of the new backup still passes.
+TEST(Drill, ALaterBackupCountsOnlyTheTablesWrittenSince) {
+  PGBR_REQUIRE_ROOT();
+  TempDir dir;
+  SupervisorUnderTest sup(dir.path(), kDrillEnv);
+  ASSERT_TRUE(sup.startAndSettle());
+  ASSERT_FALSE(prepareAndBackup(sup).empty());
+  {
+    auto app = sup.connect("app");
+    ASSERT_TRUE(app->exec("insert into sales.items(v) select g from generate_series(1, 25) g"));
+    // Statistics reach pg_stat_user_tables when the session goes idle, up to seconds later.
+    ASSERT_TRUE(app->exec("select pg_stat_force_next_flush()"));
+  }
+  const Json incr = sup.backup("incr");
+  ASSERT_EQ(incr["state"], "succeeded") << incr.dump();
+  const std::string label = field(incr, "backup_label");
+  const Json record = Json::parse(
+      readFile(sup.stateDir() / "drills" / "row-counts" / (label + ".json")), nullptr, false);
+  ASSERT_TRUE(record.is_object()) << label;
+  auto entry = [&](const std::string& schema, const std::string& name) {
+    for (const Json& d : record["databases"])
+      if (d["name"] == "app")
+        for (const Json& t : d["tables"])
+          if (t["schema"] == schema && t["name"] == name) return t;
+    return Json();
+  };
+  EXPECT_TRUE(entry("public", "orders").value("carried", false)) << record.dump(1);
+  EXPECT_EQ(entry("public", "orders")["rows"], 1000);
+  EXPECT_FALSE(entry("sales", "items").value("carried", false)) << record.dump(1);
+  EXPECT_EQ(entry("sales", "items")["rows"], 525);
+  EXPECT_FALSE(entry("public", "later").value("carried", false)) << "written after the first";
+  EXPECT_EQ(entry("public", "later")["rows"], 77);
+  const std::string log = sup.get("/api/v1/jobs/" + field(incr, "id") + "/log?tail=100").body;
+  EXPECT_NE(log.find("unchanged since the previous backup's count, not counted again"),
+            std::string::npos)
+      << log;
+  const Json drill = waitDrill(sup, startDrill(sup)["job"]["id"]);
+  ASSERT_EQ(drill["result"], "passed") << drill.dump(1);
+  EXPECT_EQ(drill["set"], label);
+  expectCounts(drill, "public", "orders", 1000, "equal");
+  expectCounts(drill, "sales", "items", 525, "equal");
+  expectCounts(drill, "public", "later", 77, "equal");
 }
 
 TEST(Drill, FailsLoudlyWhenAFileOfTheBackupIsCorrupt) {

@@ -71,14 +71,14 @@ run_api() {
   t=$(now)
   id=$(call -X POST -H 'Content-Type: application/json' -d '{"type":"full"}' "$api/api/v1/backups" | jq -r .job.id)
   if [ -z "$id" ] || [ "$id" = null ]; then die "the API did not accept the backup"; fi
-  wait_for 3600 job_finished "$id" || die "job $id did not finish"
+  job_wait "$id" || die "job $id did not finish"
   local dt
   dt=$(elapsed "$t")
   [ "$(call "$api/api/v1/jobs/$id" | jq -r .state)" = succeeded ] || die "job $id failed: $(call "$api/api/v1/jobs/$id")"
-  # "row counts: N tables in M databases recorded for the restore drill (X ms)"
+  # "row counts: N tables in M databases recorded for the restore drill (X ms; ...)"
   local count_ms
   count_ms=$(call "$api/api/v1/jobs/$id/log?tail=100" | jq -r '.lines[].text' |
-    sed -n 's/^row counts: .* recorded for the restore drill (\([0-9]*\) ms)$/\1/p' | tail -1)
+    sed -n 's/^row counts: .* recorded for the restore drill (\([0-9]*\) ms[;)].*/\1/p' | tail -1)
   echo "$dt $(repo_size) $(awk -v ms="${count_ms:-0}" 'BEGIN { printf "%.2f", ms / 1000 }')"
 }
 run_direct() {

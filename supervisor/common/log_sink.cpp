@@ -104,8 +104,16 @@ std::vector<LogLine> LogSink::since(uint64_t after, size_t limit) const {
 
 uint64_t LogSink::waitForLines(uint64_t after, Millis timeout) const {
   std::unique_lock lock(mutex_);
-  cv_.wait_for(lock, timeout, [&] { return seq_ > after; });
+  cv_.wait_for(lock, timeout, [&] { return seq_ > after || ended_; });
   return seq_;
+}
+
+void LogSink::end() {
+  {
+    std::lock_guard lock(mutex_);
+    ended_ = true;
+  }
+  cv_.notify_all();
 }
 
 uint64_t LogSink::lastSeq() const {

@@ -47,8 +47,12 @@ class LogSink {
   std::vector<LogLine> tail(size_t n) const;
   // Lines with seq > after (at most `limit`); the ring may have dropped older ones.
   std::vector<LogLine> since(uint64_t after, size_t limit = 1000) const;
-  // Blocks until a line with seq > after exists or the timeout passes; returns the last seq.
+  // Blocks until a line with seq > after exists, the log ended or the timeout passes; returns the
+  // last seq.
   uint64_t waitForLines(uint64_t after, Millis timeout) const;
+  // No more lines are expected (the job writing them has finished): waiters return at once, so a
+  // follower sees the end now rather than at its next poll. Lines written later still count.
+  void end();
   uint64_t lastSeq() const;
   // Empties the ring and truncates the current file (rotated files are removed too).
   void clear();
@@ -68,6 +72,7 @@ class LogSink {
   std::deque<LogLine> ring_;
   std::string partial_;
   uint64_t seq_ = 0;
+  bool ended_ = false;
   uint64_t file_bytes_ = 0;
   std::ofstream file_;
   std::function<void(std::string_view)> line_hook_;

@@ -147,6 +147,8 @@ void JobRunner::run(std::shared_ptr<Context> ctx, JobExecutor executor) {
     ctx->update([&](Job& j) { j = finished; });
     current_.reset();
   }
+  // Followers of the log learn of the end now, not at their next poll.
+  ctx->log().end();
   idle_cv_.notify_all();
 }
 

@@ -134,6 +134,9 @@ TEST_F(JobRunnerTest, LiveLogIsAvailableOnlyWhileRunning) {
   release.count_down();
   ASSERT_TRUE(runner_.waitIdle(Millis(10'000)));
   EXPECT_EQ(runner_.liveLog(id), nullptr);
+  // A follower still holding the log is told of the end at once: without it this would wait
+  // the whole hour for a line that never comes.
+  EXPECT_EQ(live->waitForLines(live->lastSeq(), Millis(3'600'000)), live->lastSeq());
 }
 
 TEST_F(JobRunnerTest, ShutdownCancelsTheRunningJobAndRefusesNewOnes) {

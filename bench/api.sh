@@ -7,8 +7,8 @@
 #
 # One supervisor (local repository, schedules off, PGBR_INFO_REFRESH_S=3600 so the timer does not
 # refresh the repository view during the run) in a temporary folder; a pgbench database of scale
-# N (default 150, ~2.2 GB, so that a backup outlasts a load), settled: checkpointed and its WAL archived (see bench_settle in
-# bench/lib.sh). Then R rounds (default 5), each of, for GET /pgBackRest/info and then
+# N (default 150, ~2.2 GB, so that a backup outlasts a load), settled: checkpointed and its WAL
+# archived (see bench_settle in bench/lib.sh). Then R rounds (default 5), each of, for GET /pgBackRest/info and then
 # GET /api/v1/status:
 #   - idle baseline: GET /healthz (no cache, no JSON, no token) with nothing else running: what
 #     the HTTP stack and this machine give at that moment (the absolute targets count only when
@@ -25,13 +25,13 @@
 # The baselines are measured again right before each route's load, so every route reading has
 # baseline readings of its own taken seconds earlier on the same machine. The backup must outlast
 # each load: at --duration 10 on 2 CPUs that takes --scale 150 or more.
-# Prints each reading and a table of medians over the rounds, with ratios to the baseline (the
+# Prints each reading and a table of medians over the rounds, with ratios to the baselines (a
 # p99 ratio is the median of the per-round ratios route / its own baseline), then per route the
-# p99 ratio with its spread over the rounds (extremes and every reading) against the target. Exits 1 when the p99
-# ratio of a route is above 1.10, when an absolute target is missed (>= 20000 requests/s, p99 <=
-# 10 ms; these count only when the baseline itself meets them, else the machine cannot), or any
-# reading shows a refresh caused by requests, an error answer, or a backup that ended before its
-# load did; 2 when something failed.
+# busy p99 ratio with its spread over the rounds (extremes and every reading) against the
+# target. Exits 1 when the busy p99 ratio of a route is above 1.10, when an absolute target is
+# missed (>= 20000 requests/s, p99 <= 10 ms; these count only when the idle baseline itself meets
+# them, else the machine cannot), or any reading shows a refresh caused by requests, an error
+# answer, or a backup that ended before its load did; 2 when something failed.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

@@ -129,6 +129,7 @@ ApiServer::Impl::Impl(Service& service, ApiOptions options)
   registerRestorePoints();
   registerSeed();
   registerDrills();
+  registerDumps();
   installRoutes();
 }
 

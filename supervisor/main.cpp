@@ -15,6 +15,7 @@
 #include "supervisor/config/help.h"
 #include "supervisor/config/listen_address.h"
 #include "supervisor/drill/drill_capability.h"
+#include "supervisor/dumps/dump_capability.h"
 #include "supervisor/os/folders.h"
 #include "supervisor/os/identity.h"
 #include "supervisor/os/signals.h"
@@ -167,6 +168,7 @@ int main(int argc, char** argv) {
   if (auto err = supervisor.prepare(); !err.empty()) return fail(err);
   supervisor.add(restorePointsCapability());  // after prepare(): it reads the state folder
   supervisor.add(makeDrillCapability);
+  supervisor.add(makeDumpCapability);
 
   ApiOptions api_options;
   api_options.auth = settings.api_auth;

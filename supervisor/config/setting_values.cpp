@@ -64,6 +64,32 @@ std::optional<bool> parseOnOff(std::string_view text) {
   return std::nullopt;
 }
 
+Reason applyDumpDatabases(Settings& settings, const std::string& value) {
+  std::vector<std::string> names;
+  size_t start = 0;
+  while (start <= value.size()) {
+    size_t comma = value.find(',', start);
+    if (comma == std::string::npos) comma = value.size();
+    std::string name = value.substr(start, comma - start);
+    const auto first = name.find_first_not_of(' ');
+    const auto last = name.find_last_not_of(' ');
+    name = first == std::string::npos ? "" : name.substr(first, last - first + 1);
+    if (name.empty() && !value.empty())
+      return quoted(value) + " has an empty name; separate database names by single commas";
+    if (name.size() > 63) return quoted(name) + " is longer than a database name can be (63 bytes)";
+    if (!name.empty()) names.push_back(std::move(name));
+    start = comma + 1;
+  }
+  settings.dump_databases = std::move(names);
+  return std::nullopt;
+}
+
+std::string showDumpDatabases(const Settings& settings) {
+  std::string out;
+  for (const std::string& name : settings.dump_databases) out += (out.empty() ? "" : ",") + name;
+  return out;
+}
+
 Reason applyDrillDir(Settings& settings, const std::string& value) {
   if (auto reason = checkAbsolute(value)) return reason;
   // The copy's restore_command names folders inside it, and Postgres runs that command through

@@ -98,6 +98,10 @@ Reason applyOnOff(Settings& settings, const std::string& value) {
 Reason applyDrillDir(Settings& settings, const std::string& value);
 std::string showDrillDir(const Settings& settings);
 
+// PGBR_DUMP_DATABASES: names separated by commas (spaces around them dropped).
+Reason applyDumpDatabases(Settings& settings, const std::string& value);
+std::string showDumpDatabases(const Settings& settings);
+
 // One setting each; the row in the setting table says which variable and flag.
 Reason applyStanza(Settings& settings, const std::string& value);
 Reason applyUser(Settings& settings, const std::string& value);

@@ -73,6 +73,13 @@ struct Settings {
   bool drill_after_full = false;              // PGBR_DRILL_AFTER_FULL: a drill after each full
   std::string drill_dir;                      // PGBR_DRILL_DIR; empty: <state_dir>/drill
 
+  // Logical dumps (supervisor/dumps/)
+  std::string schedule_dump = "30 2 * * *";  // PGBR_SCHEDULE_DUMP: daily, between the nightly
+                                             // hourly backups and the weekly drill
+  std::vector<std::string> dump_databases;   // PGBR_DUMP_DATABASES; empty: every database
+  int dump_retention = 7;                    // PGBR_DUMP_RETENTION: runs kept; 0: no limit
+  int dump_retention_days = 0;               // PGBR_DUMP_RETENTION_DAYS: 0: no age limit
+
   // API
   std::string api_listen = "127.0.0.1:5000";  // PGBR_API_LISTEN / --api-listen
   std::string api_token;                      // PGBR_API_TOKEN or _FILE (secret)

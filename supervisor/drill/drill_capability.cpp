@@ -7,11 +7,11 @@
 #include "supervisor/backrest/command.h"
 #include "supervisor/common/json_time.h"
 #include "supervisor/drill/drill_job.h"
-#include "supervisor/drill/drill_schedule.h"
 #include "supervisor/drill/drill_store.h"
 #include "supervisor/drill/row_count_recorder.h"
 #include "supervisor/drill/scratch_cluster.h"
 #include "supervisor/jobs/job_submit.h"
+#include "supervisor/schedule/cron_schedule.h"
 #include "supervisor/schedule/time_zone.h"
 
 namespace pgbr {
@@ -188,7 +188,7 @@ class DrillCapability final : public Capability, public DrillService {
   DrillStore store_;
   RowCountRecorder recorder_;
   std::mutex mutex_;
-  DrillSchedule schedule_;
+  CronSchedule schedule_;
   std::optional<DrillReport> running_;
   std::string after_full_label_;
 };

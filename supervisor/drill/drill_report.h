@@ -32,7 +32,7 @@
 #include <nlohmann/json.hpp>
 
 #include "supervisor/common/clock.h"
-#include "supervisor/drill/row_counts.h"
+#include "supervisor/postgres/row_counts.h"
 
 namespace pgbr {
 

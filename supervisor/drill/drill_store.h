@@ -15,7 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "supervisor/drill/drill_report.h"
-#include "supervisor/drill/row_counts.h"
+#include "supervisor/postgres/row_counts.h"
 
 namespace pgbr {
 

@@ -22,6 +22,10 @@ std::string_view toString(JobKind kind) {
       return "restore";
     case JobKind::kDrill:
       return "drill";
+    case JobKind::kDump:
+      return "dump";
+    case JobKind::kDumpRestore:
+      return "dump-restore";
   }
   return "backup";
 }
@@ -58,7 +62,8 @@ std::string_view toString(JobTrigger trigger) {
 
 std::optional<JobKind> parseJobKind(std::string_view s) {
   for (auto k : {JobKind::kBackup, JobKind::kExpire, JobKind::kCheck, JobKind::kStanzaCreate,
-                 JobKind::kVerify, JobKind::kRestore, JobKind::kDrill})
+                 JobKind::kVerify, JobKind::kRestore, JobKind::kDrill, JobKind::kDump,
+                 JobKind::kDumpRestore})
     if (toString(k) == s) return k;
   return std::nullopt;
 }

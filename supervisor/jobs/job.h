@@ -13,7 +13,18 @@
 namespace pgbr {
 
 // kDrill: a restore drill (supervisor/drill/): a backup restored into a scratch copy and checked.
-enum class JobKind { kBackup, kExpire, kCheck, kStanzaCreate, kVerify, kRestore, kDrill };
+// kDump: a logical dump run (supervisor/dumps/); kDumpRestore: one database restored from one.
+enum class JobKind {
+  kBackup,
+  kExpire,
+  kCheck,
+  kStanzaCreate,
+  kVerify,
+  kRestore,
+  kDrill,
+  kDump,
+  kDumpRestore
+};
 enum class JobState { kQueued, kRunning, kSucceeded, kFailed, kCancelled };
 // kRestore: the backup a successful restore asks for, so later restores have one on the new
 // timeline to start from.

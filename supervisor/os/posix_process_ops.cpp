@@ -5,6 +5,7 @@
 #include <unistd.h>
 #include <cerrno>
 #include <cstring>
+#include <tuple>
 
 #include "supervisor/os/process_ops.h"
 
@@ -62,6 +63,19 @@ SpawnResult PosixProcessOps::spawn(const SpawnSpec& spec) {
     writeEnd.reset(fds[1]);
   }
 
+  UniqueFd stdinRead, stdinWrite, stdoutRead, stdoutWrite;
+  for (auto [wanted, r, w] : {std::tuple{spec.pipe_stdin, &stdinRead, &stdinWrite},
+                              std::tuple{spec.pipe_stdout, &stdoutRead, &stdoutWrite}}) {
+    if (!wanted) continue;
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0) {
+      result.error = std::string("pipe: ") + std::strerror(errno);
+      return result;
+    }
+    r->reset(fds[0]);
+    w->reset(fds[1]);
+  }
+
   SpawnAttr attr;
   sigset_t empty, all;
   sigemptyset(&empty);
@@ -76,11 +90,15 @@ SpawnResult PosixProcessOps::spawn(const SpawnSpec& spec) {
 
   FileActions fa;
   const char* in = spec.stdin_path.empty() ? "/dev/null" : spec.stdin_path.c_str();
-  posix_spawn_file_actions_addopen(&fa.actions, 0, in, O_RDONLY, 0);
+  if (spec.pipe_stdin)
+    posix_spawn_file_actions_adddup2(&fa.actions, stdinRead.get(), 0);
+  else
+    posix_spawn_file_actions_addopen(&fa.actions, 0, in, O_RDONLY, 0);
   if (spec.capture_output) {
     posix_spawn_file_actions_adddup2(&fa.actions, writeEnd.get(), 1);
     posix_spawn_file_actions_adddup2(&fa.actions, writeEnd.get(), 2);
   }
+  if (spec.pipe_stdout) posix_spawn_file_actions_adddup2(&fa.actions, stdoutWrite.get(), 1);
   if (!spec.stdout_path.empty())
     posix_spawn_file_actions_addopen(&fa.actions, 1, spec.stdout_path.c_str(),
                                      O_WRONLY | O_CREAT | O_TRUNC, 0600);
@@ -98,6 +116,8 @@ SpawnResult PosixProcessOps::spawn(const SpawnSpec& spec) {
   }
   result.pid = pid;
   result.output = std::move(readEnd);
+  result.stdin_pipe = std::move(stdinWrite);
+  result.stdout_pipe = std::move(stdoutRead);
   return result;
 }
 

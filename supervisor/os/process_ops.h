@@ -29,12 +29,17 @@ struct SpawnSpec {
   std::string stdin_path;         // empty: /dev/null
   std::string stdout_path;        // non-empty: stdout goes to this file (created 0600, truncated);
                                   // stderr still goes to the captured pipe
+  bool pipe_stdin = false;        // stdin from a pipe whose write end the caller gets (stdin_pipe)
+  bool pipe_stdout = false;       // stdout into a pipe of its own (stdout_pipe); stderr still goes
+                                  // to the captured pipe
 };
 
 struct SpawnResult {
-  pid_t pid = -1;     // -1 when the spawn failed
-  UniqueFd output;    // read end of the stdout+stderr pipe (when captured)
-  std::string error;  // why the spawn failed, e.g. "pgbackrest: No such file or directory"
+  pid_t pid = -1;        // -1 when the spawn failed
+  UniqueFd output;       // read end of the stdout+stderr pipe (when captured)
+  UniqueFd stdin_pipe;   // write end of the child's stdin (pipe_stdin)
+  UniqueFd stdout_pipe;  // read end of the child's stdout (pipe_stdout)
+  std::string error;     // why the spawn failed, e.g. "pgbackrest: No such file or directory"
   bool ok() const { return pid > 0; }
 };
 

@@ -1,6 +1,6 @@
 // Carrying a table's count over from the previous record: only while nothing that changes the
 // count happened since it was taken, and the record keeps saying which counts were carried.
-#include "supervisor/drill/row_counts.h"
+#include "supervisor/postgres/row_counts.h"
 
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
-// The drill's schedule (supervisor/drill/drill_schedule.h), one rule per test, with chosen times.
-#include "supervisor/drill/drill_schedule.h"
+// The drill's schedule (supervisor/schedule/cron_schedule.h), one rule per test, with chosen times.
+#include "supervisor/schedule/cron_schedule.h"
 
 #include <gtest/gtest.h>
 
@@ -15,14 +15,14 @@ std::optional<CronExpr> cron(const char* text) {
   return CronExpr::parse(text, &error);
 }
 
-class DrillScheduleTest : public ::testing::Test {
+class CronScheduleTest : public ::testing::Test {
  protected:
   UtcTimeZone utc_;
 };
 
 // 2024-05-05 is a Sunday; the default "30 4 * * 0" fires at 04:30 on Sundays.
-TEST_F(DrillScheduleTest, DueAtTheSlotNotBefore) {
-  DrillSchedule s(cron("30 4 * * 0"), utc_);
+TEST_F(CronScheduleTest, DueAtTheSlotNotBefore) {
+  CronSchedule s(cron("30 4 * * 0"), utc_);
   EXPECT_FALSE(s.tick(at("2024-05-05T04:00:00Z"), false));
   EXPECT_FALSE(s.tick(at("2024-05-05T04:29:59Z"), false));
   EXPECT_TRUE(s.tick(at("2024-05-05T04:30:00Z"), false));
@@ -30,8 +30,8 @@ TEST_F(DrillScheduleTest, DueAtTheSlotNotBefore) {
   EXPECT_EQ(s.nextRun(), at("2024-05-12T04:30:00Z"));
 }
 
-TEST_F(DrillScheduleTest, BusyKeepsItPendingOnceUntilFree) {
-  DrillSchedule s(cron("30 4 * * *"), utc_);
+TEST_F(CronScheduleTest, BusyKeepsItPendingOnceUntilFree) {
+  CronSchedule s(cron("30 4 * * *"), utc_);
   EXPECT_FALSE(s.tick(at("2024-05-05T04:00:00Z"), false));
   EXPECT_FALSE(s.tick(at("2024-05-05T04:30:00Z"), true));
   EXPECT_TRUE(s.pending());
@@ -40,8 +40,8 @@ TEST_F(DrillScheduleTest, BusyKeepsItPendingOnceUntilFree) {
   EXPECT_FALSE(s.tick(at("2024-05-06T05:00:01Z"), false));
 }
 
-TEST_F(DrillScheduleTest, AnyDrillAfterThePendingSlotSatisfiesIt) {
-  DrillSchedule s(cron("30 4 * * *"), utc_);
+TEST_F(CronScheduleTest, AnyDrillAfterThePendingSlotSatisfiesIt) {
+  CronSchedule s(cron("30 4 * * *"), utc_);
   s.tick(at("2024-05-05T04:00:00Z"), false);
   EXPECT_FALSE(s.tick(at("2024-05-05T04:30:00Z"), true));
   s.recordRun(at("2024-05-05T04:40:00Z"));  // a drill through the API finished
@@ -49,38 +49,38 @@ TEST_F(DrillScheduleTest, AnyDrillAfterThePendingSlotSatisfiesIt) {
   EXPECT_FALSE(s.tick(at("2024-05-05T05:00:00Z"), false));
 }
 
-TEST_F(DrillScheduleTest, MissedWhileDownRunsOnceAtStart) {
-  DrillSchedule first(cron("30 4 * * *"), utc_);
+TEST_F(CronScheduleTest, MissedWhileDownRunsOnceAtStart) {
+  CronSchedule first(cron("30 4 * * *"), utc_);
   first.tick(at("2024-05-05T04:00:00Z"), false);
   const nlohmann::json saved = first.saveState();
-  DrillSchedule later(cron("30 4 * * *"), utc_);
+  CronSchedule later(cron("30 4 * * *"), utc_);
   later.loadState(saved);
   EXPECT_TRUE(later.tick(at("2024-05-08T09:00:00Z"), false));  // three slots missed: one drill
   EXPECT_FALSE(later.tick(at("2024-05-08T09:00:01Z"), false));
 }
 
-TEST_F(DrillScheduleTest, NoCatchUpAfterADrillOrForAnotherExpression) {
-  DrillSchedule first(cron("30 4 * * *"), utc_);
+TEST_F(CronScheduleTest, NoCatchUpAfterADrillOrForAnotherExpression) {
+  CronSchedule first(cron("30 4 * * *"), utc_);
   first.tick(at("2024-05-05T04:00:00Z"), false);
   first.recordRun(at("2024-05-05T06:00:00Z"));
-  DrillSchedule ran(cron("30 4 * * *"), utc_);
+  CronSchedule ran(cron("30 4 * * *"), utc_);
   ran.loadState(first.saveState());
   EXPECT_FALSE(ran.tick(at("2024-05-05T07:00:00Z"), false));  // the slot after 04:00 ran
 
-  DrillSchedule changed(cron("0 3 * * *"), utc_);
+  CronSchedule changed(cron("0 3 * * *"), utc_);
   changed.loadState(first.saveState());
   EXPECT_FALSE(changed.tick(at("2024-05-09T07:00:00Z"), false));
 }
 
-TEST_F(DrillScheduleTest, WithoutExpressionNeverDue) {
-  DrillSchedule s(std::nullopt, utc_);
+TEST_F(CronScheduleTest, WithoutExpressionNeverDue) {
+  CronSchedule s(std::nullopt, utc_);
   EXPECT_FALSE(s.tick(at("2024-05-05T04:30:00Z"), false));
   EXPECT_FALSE(s.status()["enabled"].get<bool>());
   EXPECT_TRUE(s.status()["next_run"].is_null());
 }
 
-TEST_F(DrillScheduleTest, StatusShowsNextRunAndPending) {
-  DrillSchedule s(cron("30 4 * * 0"), utc_);
+TEST_F(CronScheduleTest, StatusShowsNextRunAndPending) {
+  CronSchedule s(cron("30 4 * * 0"), utc_);
   s.tick(at("2024-05-05T04:00:00Z"), false);
   s.tick(at("2024-05-05T04:30:00Z"), true);
   const nlohmann::json st = s.status();

@@ -1,8 +1,9 @@
-// When the scheduled drill runs (PGBR_SCHEDULE_DRILL): the backup schedule's rules for one cron
-// expression. It owns no thread and never sleeps: the drill capability calls tick(now, busy) from
-// the supervisor's loop; tests call it with chosen times.
+// When a scheduled task of a capability runs (the drill's PGBR_SCHEDULE_DRILL, the dumps'
+// PGBR_SCHEDULE_DUMP): the backup schedule's rules for one cron expression. It owns no thread and
+// never sleeps: the capability calls tick(now, busy) from the supervisor's loop; tests call it
+// with chosen times. "The drill" below stands for whatever task the schedule starts.
 //
-// Rules (tests/unit/drill/drill_schedule_test.cpp):
+// Rules (tests/unit/schedule/cron_schedule_test.cpp):
 //  1. A slot is an instant the expression fires at; at a slot the drill is due.
 //  2. Due while the supervisor is busy (a job runs, a restore, Postgres down): pending, and
 //     started by the first tick that finds it free; pending at most once however many slots pass.
@@ -23,10 +24,10 @@
 
 namespace pgbr {
 
-class DrillSchedule {
+class CronSchedule {
  public:
   // `tz` must outlive the schedule.
-  DrillSchedule(std::optional<CronExpr> expr, const TimeZone& tz);
+  CronSchedule(std::optional<CronExpr> expr, const TimeZone& tz);
 
   // True when a drill should be started now. The first call is the schedule's start (rule 4).
   bool tick(WallTime now, bool busy);

@@ -1,4 +1,4 @@
-#include "supervisor/drill/drill_schedule.h"
+#include "supervisor/schedule/cron_schedule.h"
 
 #include "supervisor/common/json_time.h"
 
@@ -11,10 +11,10 @@ std::optional<WallTime> timeFrom(const nlohmann::json& j, const char* key) {
 }
 }  // namespace
 
-DrillSchedule::DrillSchedule(std::optional<CronExpr> expr, const TimeZone& tz)
+CronSchedule::CronSchedule(std::optional<CronExpr> expr, const TimeZone& tz)
     : expr_(std::move(expr)), tz_(tz) {}
 
-bool DrillSchedule::tick(WallTime now, bool busy) {
+bool CronSchedule::tick(WallTime now, bool busy) {
   if (!expr_) return false;
   if (!started_) {
     started_ = true;
@@ -36,12 +36,12 @@ bool DrillSchedule::tick(WallTime now, bool busy) {
   return true;
 }
 
-void DrillSchedule::recordRun(WallTime finished) {
+void CronSchedule::recordRun(WallTime finished) {
   last_run_ = finished;
   if (pending_slot_ && finished >= *pending_slot_) pending_slot_.reset();
 }
 
-nlohmann::json DrillSchedule::status() const {
+nlohmann::json CronSchedule::status() const {
   return {{"expression", expr_ ? expr_->text() : std::string()},
           {"enabled", expr_.has_value()},
           {"next_run", timeOrNull(next_slot_)},
@@ -49,7 +49,7 @@ nlohmann::json DrillSchedule::status() const {
           {"pending", pending_slot_.has_value()}};
 }
 
-nlohmann::json DrillSchedule::saveState() const {
+nlohmann::json CronSchedule::saveState() const {
   nlohmann::json j = nlohmann::json::object();
   if (expr_) j["expression"] = expr_->text();
   j["handled_through"] = timeOrNull(handled_through_);
@@ -57,7 +57,7 @@ nlohmann::json DrillSchedule::saveState() const {
   return j;
 }
 
-void DrillSchedule::loadState(const nlohmann::json& state) {
+void CronSchedule::loadState(const nlohmann::json& state) {
   if (!state.is_object()) return;
   if (state.contains("expression") && state["expression"].is_string())
     saved_expression_ = state["expression"].get<std::string>();

@@ -94,5 +94,10 @@ std::optional<DatabaseMods> readMods(const ConnParams& params, std::string* erro
 // `previous` (the same database in the last record), counts that still hold are carried over.
 DatabaseRows countDatabase(const ConnParams& params, bool read_every_page,
                            const std::atomic<bool>* cancel, const DatabaseRows* previous = nullptr);
+// The counting part of countDatabase on a connection whose REPEATABLE READ transaction the caller
+// opened (the dumps count in the snapshot pg_dump then reads) and closes.
+DatabaseRows countInTransaction(PGconn* conn, const std::string& dbname,
+                                const std::atomic<bool>* cancel,
+                                const DatabaseRows* previous = nullptr);
 
 }  // namespace pgbr

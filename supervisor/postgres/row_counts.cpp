@@ -1,4 +1,4 @@
-#include "supervisor/drill/row_counts.h"
+#include "supervisor/postgres/row_counts.h"
 
 #include <charconv>
 
@@ -145,9 +145,6 @@ std::optional<DatabaseMods> readMods(const ConnParams& params, std::string* erro
 
 DatabaseRows countDatabase(const ConnParams& params, bool read_every_page,
                            const std::atomic<bool>* cancel, const DatabaseRows* previous) {
-  std::map<uint32_t, const TableRows*> earlier;
-  if (previous != nullptr)
-    for (const TableRows& t : previous->tables) earlier[t.oid] = &t;
   DatabaseRows db;
   db.name = params.dbname;
   ConnectResult conn = connectPg(params);
@@ -166,9 +163,25 @@ DatabaseRows countDatabase(const ConnParams& params, bool read_every_page,
   }
   if (problem.empty())
     problem = execStatement(c, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-  QueryRows tables = problem.empty() ? queryRows(c, kTables) : QueryRows{};
-  if (!problem.empty() || !tables.ok()) {
-    db.error = problem.empty() ? tables.error : problem;
+  if (!problem.empty()) {
+    db.error = problem;
+    return db;
+  }
+  db = countInTransaction(c, params.dbname, cancel, previous);
+  execStatement(c, "COMMIT");
+  return db;
+}
+
+DatabaseRows countInTransaction(PGconn* c, const std::string& dbname,
+                                const std::atomic<bool>* cancel, const DatabaseRows* previous) {
+  std::map<uint32_t, const TableRows*> earlier;
+  if (previous != nullptr)
+    for (const TableRows& t : previous->tables) earlier[t.oid] = &t;
+  DatabaseRows db;
+  db.name = dbname;
+  QueryRows tables = queryRows(c, kTables);
+  if (!tables.ok()) {
+    db.error = tables.error;
     return db;
   }
   for (const auto& row : tables.rows) {
@@ -207,7 +220,6 @@ DatabaseRows countDatabase(const ConnParams& params, bool read_every_page,
     }
     db.tables.push_back(std::move(t));
   }
-  execStatement(c, "COMMIT");
   return db;
 }
 

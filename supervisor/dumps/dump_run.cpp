@@ -1,0 +1,199 @@
+// runDump (dump_run.h).
+#include "supervisor/dumps/dump_run.h"
+
+#include <algorithm>
+#include <charconv>
+
+#include "supervisor/dumps/dump_catalog.h"
+#include "supervisor/dumps/dump_io.h"
+#include "supervisor/postgres/local_conn.h"
+#include "supervisor/postgres/row_counts.h"
+#include "supervisor/postgres/server.h"
+
+namespace pgbr {
+
+namespace {
+
+JobOutcome failed(std::string message) {
+  JobOutcome out;
+  out.state = JobState::kFailed;
+  out.message = std::move(message);
+  return out;
+}
+
+std::string versionOf(const Settings& settings, Children& children, const std::string& program) {
+  SpawnSpec spec;
+  spec.argv = {pgBinary(settings, program), "--version"};
+  spec.env = currentEnvironment();
+  RunOptions options;
+  options.timeout = Millis(30000);
+  const RunResult ran = runCommand(children, spec, nullptr, options);
+  return ran.success() && !ran.last_lines.empty() ? ran.last_lines.back() : "";
+}
+
+// One database: count its tables and dump it, both in one exported snapshot.
+std::string dumpDatabase(JobContext& ctx, const DumpJobParts& parts, const ServerDatabase& db,
+                         const std::string& key, DumpDatabase* out) {
+  const auto started = parts.clock.monotonic();
+  ConnParams params = supervisorConnParams(parts.settings);
+  params.dbname = db.name;
+  params.statement_timeout_ms = 0;
+  ConnectResult conn = connectPg(params);
+  if (!conn.ok()) return "cannot connect to " + db.name + ": " + conn.error;
+  PGconn* c = conn.conn.get();
+  std::string problem = execStatement(c, "SET lock_timeout = '30s'");
+  if (problem.empty())
+    problem = execStatement(c, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+  QueryValue snapshot =
+      problem.empty() ? queryValue(c, "SELECT pg_export_snapshot()") : QueryValue{};
+  if (!problem.empty() || !snapshot.ok() || !snapshot.value)
+    return "cannot take a snapshot of " + db.name + ": " +
+           (problem.empty() ? snapshot.error : problem);
+  DatabaseRows rows = countInTransaction(c, db.name, &ctx.cancelRequested());
+  if (!rows.error.empty()) return "cannot count the rows of " + db.name + ": " + rows.error;
+  for (const TableRows& t : rows.tables) {
+    if (!t.error.empty()) return "cannot count " + t.schema + "." + t.name + ": " + t.error;
+    if (t.unpopulated) continue;  // a materialized view never refreshed holds no rows
+    out->tables.push_back({t.schema, t.name, t.rows.value_or(0)});
+  }
+  ctx.log().appendLine(db.name + ": " + std::to_string(out->tables.size()) +
+                       " tables counted in snapshot " + *snapshot.value);
+  SpawnSpec spec = clientSpec(parts.settings, "pg_dump",
+                              {"--format=custom", "--snapshot=" + *snapshot.value,
+                               "--dbname=" + databaseConnString(db.name)});
+  StreamedFile file;
+  problem = runIntoStore(ctx, parts.children, spec, parts.store, key, &file);
+  execStatement(c, "COMMIT");
+  if (!problem.empty()) return problem;
+  out->name = db.name;
+  out->file = {key, file.size, file.sha256};
+  out->encoding = db.encoding;
+  out->collate = db.collate;
+  out->ctype = db.ctype;
+  out->seconds = std::chrono::duration<double>(parts.clock.monotonic() - started).count();
+  return {};
+}
+
+int64_t toInt(const std::optional<std::string>& text) {
+  int64_t v = 0;
+  if (text) std::from_chars(text->data(), text->data() + text->size(), v);
+  return v;
+}
+
+}  // namespace
+
+std::vector<ServerDatabase> dumpableDatabases(const Settings& settings, std::string* error) {
+  ConnectResult conn = connectPg(supervisorConnParams(settings));
+  if (!conn.ok()) {
+    *error = conn.error;
+    return {};
+  }
+  QueryRows rows = queryRows(conn.conn.get(),
+                             "SELECT datname, pg_encoding_to_char(encoding), datcollate, datctype, "
+                             "pg_database_size(oid) FROM pg_database "
+                             "WHERE datallowconn AND NOT datistemplate ORDER BY datname");
+  if (!rows.ok()) {
+    *error = rows.error;
+    return {};
+  }
+  std::vector<ServerDatabase> out;
+  for (const auto& r : rows.rows)
+    out.push_back(
+        {r[0].value_or(""), r[1].value_or(""), r[2].value_or(""), r[3].value_or(""), toInt(r[4])});
+  return out;
+}
+
+JobOutcome runDump(JobContext& ctx, const DumpJobParts& parts, const DumpRunRequest& request,
+                   std::optional<DumpManifest>* made) {
+  DumpCatalog catalog(parts.store);
+  std::vector<std::string> leftovers;
+  if (std::string error = catalog.leftovers(&leftovers); !error.empty())
+    return failed("cannot list the dumps in " + parts.store.describe() + ": " + error);
+  for (const std::string& id : leftovers) {
+    ctx.log().appendLine("removing the files of dump " + id + ", which never completed");
+    if (std::string error = catalog.remove(id); !error.empty())
+      return failed("cannot remove the incomplete dump " + id + ": " + error);
+  }
+
+  std::string error;
+  const std::vector<ServerDatabase> all = dumpableDatabases(parts.settings, &error);
+  if (!error.empty()) return failed("cannot list the databases: " + error);
+  const std::vector<std::string>& wanted =
+      request.databases.empty() ? parts.settings.dump_databases : request.databases;
+  std::vector<ServerDatabase> selected;
+  for (const ServerDatabase& db : all)
+    if (wanted.empty() || std::find(wanted.begin(), wanted.end(), db.name) != wanted.end())
+      selected.push_back(db);
+  for (const std::string& name : wanted)
+    if (std::none_of(all.begin(), all.end(), [&](const auto& db) { return db.name == name; }))
+      return failed("there is no database " + name + " that accepts connections");
+  if (selected.empty()) return failed("there is no database to dump");
+
+  DumpManifest m;
+  m.started_at = parts.clock.wall();
+  m.id = dumpRunId(m.started_at);
+  m.stanza = parts.settings.stanza;
+  m.trigger = std::string(toString(request.trigger));
+  m.annotation = request.annotation;
+  m.encrypted = parts.encrypted;
+  m.store = parts.store.describe();
+  m.pg_dump_version = versionOf(parts.settings, parts.children, "pg_dump");
+  {
+    ConnectResult conn = connectPg(supervisorConnParams(parts.settings));
+    if (conn.ok())
+      m.server_version = queryValue(conn.conn.get(), "SHOW server_version").value.value_or("");
+  }
+  ctx.log().appendLine("dump " + m.id + " into " + m.store + ": " +
+                       std::to_string(selected.size()) + " databases");
+
+  auto fail = [&](const std::string& why) {
+    ctx.log().appendLine("removing what dump " + m.id + " wrote");
+    if (std::string removed = catalog.remove(m.id); !removed.empty())
+      ctx.log().appendLine("cannot remove it yet (the next run will): " + removed);
+    JobOutcome out = failed(why);
+    if (ctx.cancelRequested().load()) {
+      out.state = JobState::kCancelled;
+      out.message = "dump cancelled; nothing of it was kept";
+    }
+    return out;
+  };
+
+  ctx.setMessage("dumping the roles and tablespaces (pg_dumpall --globals-only)");
+  StreamedFile globals;
+  const std::string globals_key = m.id + "/globals.sql";
+  if (std::string problem = runIntoStore(
+          ctx, parts.children, clientSpec(parts.settings, "pg_dumpall", {"--globals-only"}),
+          parts.store, globals_key, &globals);
+      !problem.empty())
+    return fail("globals: " + problem);
+  m.globals = DumpFile{globals_key, globals.size, globals.sha256};
+
+  for (size_t i = 0; i < selected.size(); ++i) {
+    const ServerDatabase& db = selected[i];
+    ctx.setMessage("dumping " + db.name + " (" + std::to_string(i + 1) + " of " +
+                   std::to_string(selected.size()) + ")");
+    ctx.setProgress(100.0 * static_cast<double>(i) / static_cast<double>(selected.size()));
+    DumpDatabase out;
+    if (std::string problem = dumpDatabase(ctx, parts, db, databaseKey(m.id, i, db.name), &out);
+        !problem.empty())
+      return fail(db.name + ": " + problem);
+    m.databases.push_back(std::move(out));
+  }
+  m.finished_at = parts.clock.wall();
+  if (std::string problem = catalog.writeManifest(m); !problem.empty())
+    return fail("cannot store the manifest: " + problem);
+
+  JobOutcome out;
+  out.state = JobState::kSucceeded;
+  out.exit_code = 0;
+  size_t tables = 0;
+  for (const DumpDatabase& db : m.databases) tables += db.tables.size();
+  out.message = "dump " + m.id + ": " + std::to_string(m.databases.size()) + " databases, " +
+                std::to_string(tables) + " tables, " + std::to_string(m.totalSize()) +
+                " bytes in " + m.store;
+  out.result = {{"dump_id", m.id}, {"size", m.totalSize()}, {"databases", m.databases.size()}};
+  *made = std::move(m);
+  return out;
+}
+
+}  // namespace pgbr

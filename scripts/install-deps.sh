@@ -21,12 +21,15 @@ readonly ROOT
 
 # Everything needed to configure, compile, format-check and link the C++ tree.
 readonly BUILD_PKGS=(cmake ninja-build g++ pkg-config libcpp-httplib-dev libpq-dev
-  nlohmann-json3-dev libspdlog-dev libgtest-dev libgmock-dev libssl-dev clang-format)
+  nlohmann-json3-dev libspdlog-dev libgtest-dev libgmock-dev libssl-dev libcurl4-openssl-dev
+  libxml2-dev clang-format)
 
 # What the supervisor runs. Debian 12 has no postgresql-contrib-15: the contrib modules and
 # pgbench ship inside postgresql-15 itself. zstd/xz/gzip decompress *.sql.zst|xz|gz init scripts;
 # curl and ca-certificates serve the healthcheck and TLS to S3.
-readonly RUNTIME_PKGS=(postgresql-15 pgbackrest zstd ca-certificates curl xz-utils gzip)
+# libcurl4 and libxml2 carry the supervisor's own S3 client (dumps kept in an S3 repository).
+readonly RUNTIME_PKGS=(postgresql-15 pgbackrest zstd ca-certificates curl xz-utils gzip libcurl4
+  libxml2)
 
 # What the tests drive. Rootful podman needs neither uidmap nor slirp4netns (those serve rootless
 # podman); it does need a network stack and iptables so build containers reach the mirror, and

@@ -25,14 +25,14 @@
 namespace pgbr {
 
 struct S3Location {
-  std::string endpoint;  // host name (or address) of the S3 service, no scheme
+  std::string endpoint = {};  // host name (or address) of the S3 service, no scheme
   int port = 443;
-  std::string bucket;
+  std::string bucket = {};
   bool path_style = false;  // https://endpoint/bucket/key instead of https://bucket.endpoint/key
   // The store's root inside the bucket, without a leading '/', ending in '/' unless empty:
   // "pgbackrest/dumps/main/".
-  std::string prefix;
-  std::string secret;                  // only to scrub it from error text
+  std::string prefix = {};
+  std::string secret = {};             // only to scrub it from error text
   size_t part_size = 8 * 1024 * 1024;  // at least 5 MiB for real S3 (its minimum part size)
 };
 

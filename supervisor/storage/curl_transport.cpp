@@ -11,7 +11,10 @@ namespace pgbr {
 
 namespace {
 
+// An error answer is kept for its message only; a 2xx answer without a sink (a listing page of up
+// to 1000 keys, a few hundred KiB) is kept whole up to a bound that no S3 answer comes near.
 constexpr size_t kErrorBodyCap = 64 * 1024;
+constexpr size_t kAnswerBodyCap = 16 * 1024 * 1024;
 
 struct Transfer {
   CURL* curl = nullptr;
@@ -36,8 +39,9 @@ size_t onWrite(char* data, size_t size, size_t count, void* user) {
     }
     return bytes;
   }
+  const size_t cap = status >= 200 && status < 300 ? kAnswerBodyCap : kErrorBodyCap;
   std::string& body = t->response->body;
-  body.append(data, std::min(bytes, kErrorBodyCap - std::min(kErrorBodyCap, body.size())));
+  body.append(data, std::min(bytes, cap - std::min(cap, body.size())));
   return bytes;
 }
 

@@ -37,10 +37,10 @@ struct HttpRequest {
 
 struct HttpResponse {
   long status = 0;
-  std::map<std::string, std::string> headers;  // names in lower case
-  std::string body;      // the body when not sunk (error answers: their first 64 KiB)
-  std::string error;     // set when no answer arrived; status is then 0
-  bool stopped = false;  // the sink returned false
+  std::map<std::string, std::string> headers = {};  // names in lower case
+  std::string body = {};   // the body when not sunk (error answers: their first 64 KiB)
+  std::string error = {};  // set when no answer arrived; status is then 0
+  bool stopped = false;    // the sink returned false
 };
 
 class HttpTransport {

@@ -315,7 +315,9 @@ std::string S3Store::list(const std::string& prefix, std::vector<ObjectInfo>* ou
     XmlDoc doc = parseXml(response.body);
     xmlNode* root = doc ? xmlDocGetRootElement(doc.get()) : nullptr;
     if (root == nullptr || !named(root, "ListBucketResult"))
-      return "cannot list " + describe() + ": S3 answered something other than a listing";
+      return failure("cannot list " + describe(),
+                     HttpResponse{.error = "S3 answered something other than a listing: " +
+                                           response.body.substr(0, 200)});
     for (xmlNode* node = root->children; node != nullptr; node = node->next) {
       if (!named(node, "Contents")) continue;
       const std::string full_key = textOf(childOf(node, "Key"));

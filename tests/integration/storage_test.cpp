@@ -1,0 +1,283 @@
+// The S3 object store against a real S3 server over TLS (s3rver, tests/support/s3server.sh) through
+// libcurl: objects written, read, listed and removed; a multipart object round trip with equal
+// SHA-256; an abandoned writer leaves no object; TLS verification with the server's CA file works
+// and fails without it; encrypted objects decrypt with the openssl command line; and memory stays
+// flat while a large object streams both ways (PGBR_IT_S3_BIG_MIB, 256 MiB by default).
+//
+// Each test starts its own server in its own folder, so tests may run in parallel.
+#include <openssl/evp.h>
+
+#include <random>
+
+#include "supervisor/storage/curl_transport.h"
+#include "supervisor/storage/encrypted_store.h"
+#include "supervisor/storage/s3_store.h"
+#include "tests/integration/harness.h"
+#include "tests/integration/s3.h"
+
+namespace pgbr::it {
+namespace {
+
+constexpr size_t kMiB = 1024 * 1024;
+
+struct S3Fixture {
+  TempDir dir;
+  S3Server server{dir.path() / "s3"};
+  std::map<std::string, std::string> env;
+
+  bool start() {
+    if (!server.start()) return false;
+    env = server.env(1, "/it-repo");
+    return true;
+  }
+
+  CurlOptions curlOptions() {
+    return CurlOptions{.region = env["PGBACKREST_REPO1_S3_REGION"],
+                       .access_key = env["PGBACKREST_REPO1_S3_KEY"],
+                       .secret_key = env["PGBACKREST_REPO1_S3_KEY_SECRET"],
+                       .ca_file = env["PGBACKREST_REPO1_STORAGE_CA_FILE"],
+                       .verify_tls = env["PGBACKREST_REPO1_STORAGE_VERIFY_TLS"] != "n"};
+  }
+
+  std::unique_ptr<S3Store> store(const CurlOptions& options, const std::string& endpoint = "") {
+    return std::make_unique<S3Store>(
+        S3Location{.endpoint = endpoint.empty() ? env["PGBACKREST_REPO1_S3_ENDPOINT"] : endpoint,
+                   .port = std::stoi(env["PGBACKREST_REPO1_STORAGE_PORT"]),
+                   .bucket = env["PGBACKREST_REPO1_S3_BUCKET"],
+                   .path_style = true,
+                   .prefix = "it-repo/dumps/main/",
+                   .secret = options.secret_key},
+        makeCurlTransport(options));
+  }
+  std::unique_ptr<S3Store> store() { return store(curlOptions()); }
+};
+
+#define START_S3(f) ASSERT_TRUE((f).start()) << (f).server.lastOutput()
+
+std::string readAll(ObjectStore& store, const std::string& key, std::string* error) {
+  std::string bytes;
+  *error = store.read(key, [&](std::string_view chunk) {
+    bytes.append(chunk);
+    return true;
+  });
+  return bytes;
+}
+
+// SHA-256 of a stream, hex.
+class Sha256 {
+ public:
+  Sha256() : ctx_(EVP_MD_CTX_new()) { EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr); }
+  ~Sha256() { EVP_MD_CTX_free(ctx_); }
+  Sha256(const Sha256&) = delete;
+  Sha256& operator=(const Sha256&) = delete;
+  void add(std::string_view bytes) { EVP_DigestUpdate(ctx_, bytes.data(), bytes.size()); }
+  std::string hex() {
+    unsigned char md[32];
+    unsigned int n = 0;
+    EVP_DigestFinal_ex(ctx_, md, &n);
+    std::string out;
+    for (unsigned int i = 0; i < n; ++i)
+      out += "0123456789abcdef"[md[i] >> 4], out += "0123456789abcdef"[md[i] & 15];
+    return out;
+  }
+
+ private:
+  EVP_MD_CTX* ctx_;
+};
+
+// Deterministic incompressible chunks.
+std::string chunkOf(size_t bytes, uint32_t seed) {
+  std::mt19937 random(seed);
+  std::string out(bytes, '\0');
+  for (size_t i = 0; i + 4 <= bytes; i += 4) {
+    const uint32_t v = random();
+    std::memcpy(out.data() + i, &v, 4);
+  }
+  return out;
+}
+
+long rssKiB() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  return -1;
+}
+
+TEST(S3Storage, WriteReadListRemove) {
+  S3Fixture f;
+  START_S3(f);
+  auto store = f.store();
+  std::string error;
+  for (const char* key : {"db1/20261206T031500Z.dump", "db2/a.dump", "manifest.json"}) {
+    auto writer = store->create(key, &error);
+    ASSERT_TRUE(writer) << error;
+    ASSERT_EQ(writer->write(std::string("content of ") + key), "");
+    ASSERT_EQ(writer->commit(), "");
+  }
+  EXPECT_EQ(readAll(*store, "db2/a.dump", &error), "content of db2/a.dump");
+  EXPECT_EQ(error, "");
+  EXPECT_EQ(store->size("manifest.json", &error), std::string("content of manifest.json").size());
+  EXPECT_EQ(store->size("absent", &error), std::nullopt);
+  EXPECT_EQ(error, "");
+  readAll(*store, "absent", &error);
+  EXPECT_NE(error.find("cannot read absent: HTTP 404"), std::string::npos) << error;
+
+  std::vector<ObjectInfo> listed;
+  ASSERT_EQ(store->list("", &listed), "");
+  ASSERT_EQ(listed.size(), 3u);
+  EXPECT_EQ(listed[0].key, "db1/20261206T031500Z.dump");
+  ASSERT_EQ(store->list("db2/", &listed), "");
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0].size, std::string("content of db2/a.dump").size());
+
+  EXPECT_EQ(store->remove("db2/a.dump"), "");
+  EXPECT_EQ(store->remove("db2/a.dump"), "") << "removing a missing object succeeds";
+  ASSERT_EQ(store->list("", &listed), "");
+  EXPECT_EQ(listed.size(), 2u);
+  EXPECT_EQ(store->describe().find(S3Server::kSecret), std::string::npos);
+}
+
+TEST(S3Storage, ListingPagesPastAThousandKeys) {
+  S3Fixture f;
+  START_S3(f);
+  auto store = f.store();
+  std::string error;
+  for (int i = 0; i < 1005; ++i) {
+    auto writer = store->create("many/k" + std::to_string(10000 + i), &error);
+    ASSERT_EQ(writer->commit(), "") << i;
+  }
+  std::vector<ObjectInfo> listed;
+  ASSERT_EQ(store->list("many/", &listed), "");
+  EXPECT_EQ(listed.size(), 1005u);
+}
+
+TEST(S3Storage, MultipartObjectRoundTripKeepsItsSha256) {
+  S3Fixture f;
+  START_S3(f);
+  auto store = f.store();
+  std::string error;
+  auto writer = store->create("big.dump", &error);
+  ASSERT_TRUE(writer) << error;
+  Sha256 wrote;
+  for (uint32_t i = 0; i < 40; ++i) {
+    const std::string chunk = chunkOf(kMiB + (i == 39 ? 12345 : 0), i);
+    wrote.add(chunk);
+    ASSERT_EQ(writer->write(chunk), "") << i;
+  }
+  ASSERT_EQ(writer->commit(), "");
+  EXPECT_EQ(store->size("big.dump", &error), 40 * kMiB + 12345);
+  Sha256 read;
+  EXPECT_EQ(store->read("big.dump",
+                        [&](std::string_view chunk) {
+                          read.add(chunk);
+                          return true;
+                        }),
+            "");
+  EXPECT_EQ(read.hex(), wrote.hex());
+}
+
+TEST(S3Storage, AnAbandonedWriterLeavesNoObject) {
+  S3Fixture f;
+  START_S3(f);
+  auto store = f.store();
+  std::string error;
+  {
+    auto writer = store->create("abandoned.dump", &error);
+    for (uint32_t i = 0; i < 10; ++i) ASSERT_EQ(writer->write(chunkOf(kMiB, i)), "");
+  }
+  {
+    auto writer = store->create("small.dump", &error);
+    ASSERT_EQ(writer->write("never committed"), "");
+  }
+  std::vector<ObjectInfo> listed;
+  ASSERT_EQ(store->list("", &listed), "");
+  EXPECT_TRUE(listed.empty());
+  EXPECT_EQ(store->size("abandoned.dump", &error), std::nullopt);
+  EXPECT_EQ(error, "");
+}
+
+TEST(S3Storage, TlsIsVerifiedWithTheCaFileAndFailsWithoutIt) {
+  S3Fixture f;
+  START_S3(f);
+  CurlOptions options = f.curlOptions();
+  ASSERT_FALSE(options.ca_file.empty()) << "the server script verifies TLS against localhost";
+  auto verified = f.store(options);
+  std::vector<ObjectInfo> listed;
+  EXPECT_EQ(verified->list("", &listed), "");
+
+  CurlOptions system_cas = options;
+  system_cas.ca_file.clear();
+  const std::string refused = f.store(system_cas)->list("", &listed);
+  EXPECT_NE(refused, "") << "a self-signed certificate is not trusted by the system's CAs";
+  EXPECT_NE(refused.find("certificate"), std::string::npos) << refused;
+  EXPECT_EQ(refused.find(S3Server::kSecret), std::string::npos) << refused;
+
+  CurlOptions unverified = system_cas;
+  unverified.verify_tls = false;
+  EXPECT_EQ(f.store(unverified)->list("", &listed), "");
+  // The certificate names localhost and 127.0.0.1; another name for this host does not match.
+  const std::string wrong_name = f.store(options, "127.0.0.2")->list("", &listed);
+  EXPECT_NE(wrong_name, "");
+}
+
+TEST(S3Storage, EncryptedObjectsDecryptWithTheOpensslCommandLine) {
+  S3Fixture f;
+  START_S3(f);
+  const std::string pass = "it-cipher-pass-3k9";
+  EncryptedStore store(f.store(), pass);
+  const std::string plain = chunkOf(9 * kMiB + 7, 99);  // two parts under encryption
+  std::string error;
+  auto writer = store.create("secret.dump", &error);
+  ASSERT_TRUE(writer) << error;
+  ASSERT_EQ(writer->write(plain), "");
+  ASSERT_EQ(writer->commit(), "");
+  EXPECT_EQ(readAll(store, "secret.dump", &error), plain);
+  EXPECT_EQ(error, "");
+
+  const std::string sealed = readAll(store.inner(), "secret.dump", &error);
+  ASSERT_EQ(sealed.substr(0, 8), "Salted__");
+  writeFile(f.dir.path() / "sealed", sealed);
+  const auto out =
+      run({"openssl", "enc", "-d", "-aes-256-cbc", "-pbkdf2", "-iter", "100000", "-md", "sha256",
+           "-pass", "pass:" + pass, "-in", (f.dir.path() / "sealed").string(), "-out",
+           (f.dir.path() / "plain").string()});
+  ASSERT_EQ(out.code, 0) << out.output;
+  EXPECT_TRUE(readFile(f.dir.path() / "plain") == plain);
+}
+
+TEST(S3Storage, MemoryStaysFlatWhileALargeObjectStreams) {
+  S3Fixture f;
+  START_S3(f);
+  const char* env_mib = std::getenv("PGBR_IT_S3_BIG_MIB");
+  const size_t mib = env_mib ? std::stoul(env_mib) : 256;
+  auto store = f.store();
+  const std::string chunk = chunkOf(kMiB, 7);
+  std::string error;
+  const long before = rssKiB();
+  long peak = before;
+  {
+    auto writer = store->create("huge.dump", &error);
+    ASSERT_TRUE(writer) << error;
+    for (size_t i = 0; i < mib; ++i) {
+      ASSERT_EQ(writer->write(chunk), "") << i;
+      peak = std::max(peak, rssKiB());
+    }
+    ASSERT_EQ(writer->commit(), "");
+  }
+  uint64_t got = 0;
+  EXPECT_EQ(store->read("huge.dump",
+                        [&](std::string_view bytes) {
+                          got += bytes.size();
+                          if (got % (16 * kMiB) < bytes.size()) peak = std::max(peak, rssKiB());
+                          return true;
+                        }),
+            "");
+  EXPECT_EQ(got, mib * kMiB);
+  peak = std::max(peak, rssKiB());
+  EXPECT_LT(peak - before, 32 * 1024)
+      << "VmRSS grew from " << before << " KiB to " << peak << " KiB streaming " << mib << " MiB";
+}
+
+}  // namespace
+}  // namespace pgbr::it

@@ -20,11 +20,11 @@
 namespace pgbr {
 
 struct CurlOptions {
-  std::string region;  // signs as "aws:amz:<region>:s3"
-  std::string access_key;
-  std::string secret_key;
-  std::string ca_file;
-  std::string ca_path;
+  std::string region = {};  // signs as "aws:amz:<region>:s3"
+  std::string access_key = {};
+  std::string secret_key = {};
+  std::string ca_file = {};
+  std::string ca_path = {};
   bool verify_tls = true;
   long connect_seconds = 10;
   long stall_seconds = 60;

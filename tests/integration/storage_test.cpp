@@ -270,6 +270,7 @@ TEST(S3Storage, MemoryStaysFlatWhileALargeObjectStreams) {
     for (size_t i = 0; i < mib; ++i) {
       ASSERT_EQ(writer->write(chunk), "") << i;
       peak = std::max(peak, rssKiB());
+  std::cout << "VmRSS grew " << (peak - before) << " KiB streaming " << mib << " MiB each way\n";
     }
     ASSERT_EQ(writer->commit(), "");
   }
@@ -283,6 +284,7 @@ TEST(S3Storage, MemoryStaysFlatWhileALargeObjectStreams) {
             "");
   EXPECT_EQ(got, mib * kMiB);
   peak = std::max(peak, rssKiB());
+  std::cout << "VmRSS grew " << (peak - before) << " KiB streaming " << mib << " MiB each way\n";
   EXPECT_LT(peak - before, 32 * 1024)
       << "VmRSS grew from " << before << " KiB to " << peak << " KiB streaming " << mib << " MiB";
 }

@@ -270,7 +270,6 @@ TEST(S3Storage, MemoryStaysFlatWhileALargeObjectStreams) {
     for (size_t i = 0; i < mib; ++i) {
       ASSERT_EQ(writer->write(chunk), "") << i;
       peak = std::max(peak, rssKiB());
-  std::cout << "VmRSS grew " << (peak - before) << " KiB streaming " << mib << " MiB each way\n";
     }
     ASSERT_EQ(writer->commit(), "");
   }

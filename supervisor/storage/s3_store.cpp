@@ -8,6 +8,7 @@
 #include <cctype>
 #include <charconv>
 #include <cstring>
+#include <thread>
 
 namespace pgbr {
 
@@ -75,7 +76,7 @@ class S3Writer : public ObjectWriter {
     HttpRequest request{.method = "DELETE",
                         .url = store_.urlOf(full_key_, "uploadId=" + uriEncode(upload_id_, false)),
                         .headers = {kUnsignedPayload}};
-    store_.transport().perform(request);
+    store_.send(request);
   }
   S3Writer(const S3Writer&) = delete;
   S3Writer& operator=(const S3Writer&) = delete;
@@ -102,12 +103,12 @@ class S3Writer : public ObjectWriter {
     if (!failed_.empty()) return failed_;
     closed_ = true;
     if (upload_id_.empty()) {
-      HttpRequest request{.method = "PUT",
-                          .url = store_.urlOf(full_key_),
-                          .headers = {kUnsignedPayload},
-                          .body_source = sourceOf(buffer_),
-                          .body_size = buffer_.size()};
-      const HttpResponse response = store_.transport().perform(request);
+      HttpRequest request{
+          .method = "PUT",
+          .url = store_.urlOf(full_key_),
+          .headers = {kUnsignedPayload},
+      };
+      const HttpResponse response = store_.send(request, buffer_);
       if (!success(response)) return store_.failure("cannot write " + key_, response);
       committed_ = true;
       return "";
@@ -120,12 +121,12 @@ class S3Writer : public ObjectWriter {
       xml += "<Part><PartNumber>" + std::to_string(i + 1) + "</PartNumber><ETag>" + etags_[i] +
              "</ETag></Part>";
     xml += "</CompleteMultipartUpload>";
-    HttpRequest request{.method = "POST",
-                        .url = store_.urlOf(full_key_, "uploadId=" + uriEncode(upload_id_, false)),
-                        .headers = {kUnsignedPayload, {"Content-Type", "application/xml"}},
-                        .body_source = sourceOf(xml),
-                        .body_size = xml.size()};
-    const HttpResponse response = store_.transport().perform(request);
+    HttpRequest request{
+        .method = "POST",
+        .url = store_.urlOf(full_key_, "uploadId=" + uriEncode(upload_id_, false)),
+        .headers = {kUnsignedPayload, {"Content-Type", "application/xml"}},
+    };
+    const HttpResponse response = store_.send(request, xml);
     // S3 may answer 200 and still report an error in the body of a CompleteMultipartUpload.
     XmlDoc doc = parseXml(response.body);
     xmlNode* root = doc ? xmlDocGetRootElement(doc.get()) : nullptr;
@@ -143,12 +144,12 @@ class S3Writer : public ObjectWriter {
  private:
   std::string sendPart() {
     if (upload_id_.empty()) {
-      HttpRequest start{.method = "POST",
-                        .url = store_.urlOf(full_key_, "uploads="),
-                        .headers = {kUnsignedPayload},
-                        .body_source = sourceOf(""),
-                        .body_size = 0};
-      const HttpResponse response = store_.transport().perform(start);
+      HttpRequest start{
+          .method = "POST",
+          .url = store_.urlOf(full_key_, "uploads="),
+          .headers = {kUnsignedPayload},
+      };
+      const HttpResponse response = store_.send(start, "");
       if (!success(response)) return store_.failure("cannot start the upload of " + key_, response);
       XmlDoc doc = parseXml(response.body);
       upload_id_ = textOf(childOf(doc ? xmlDocGetRootElement(doc.get()) : nullptr, "UploadId"));
@@ -157,12 +158,12 @@ class S3Writer : public ObjectWriter {
     }
     const std::string query = "partNumber=" + std::to_string(etags_.size() + 1) +
                               "&uploadId=" + uriEncode(upload_id_, false);
-    HttpRequest request{.method = "PUT",
-                        .url = store_.urlOf(full_key_, query),
-                        .headers = {kUnsignedPayload},
-                        .body_source = sourceOf(buffer_),
-                        .body_size = buffer_.size()};
-    const HttpResponse response = store_.transport().perform(request);
+    HttpRequest request{
+        .method = "PUT",
+        .url = store_.urlOf(full_key_, query),
+        .headers = {kUnsignedPayload},
+    };
+    const HttpResponse response = store_.send(request, buffer_);
     if (!success(response))
       return store_.failure(
           "cannot write part " + std::to_string(etags_.size() + 1) + " of " + key_, response);
@@ -223,6 +224,32 @@ std::string S3Store::urlOf(const std::string& full_key, const std::string& query
   return url;
 }
 
+HttpResponse S3Store::send(HttpRequest request, std::string_view body) {
+  const bool has_body = request.method == "PUT" || request.method == "POST";
+  const ChunkSink sink = request.body_sink;
+  bool delivered = false;
+  if (sink) {
+    request.body_sink = [&](std::string_view bytes) {
+      delivered = true;
+      return sink(bytes);
+    };
+  }
+  std::chrono::milliseconds delay = location_.retry_delay;
+  for (int attempt = 1;; ++attempt) {
+    if (has_body) {
+      request.body_source = sourceOf(body);  // a fresh source: the last attempt consumed its own
+      request.body_size = body.size();
+    }
+    HttpResponse response = transport_->perform(request);
+    const bool transient = !response.stopped && (!response.error.empty() ||
+                                                 response.status == 500 || response.status == 502 ||
+                                                 response.status == 503 || response.status == 504);
+    if (!transient || delivered || attempt >= location_.attempts) return response;
+    std::this_thread::sleep_for(delay);
+    delay *= 2;
+  }
+}
+
 std::string S3Store::describe() const {
   std::string prefix = location_.prefix;
   if (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
@@ -270,7 +297,7 @@ std::string S3Store::read(const std::string& key, const ChunkSink& sink) {
                       .url = urlOf(location_.prefix + key),
                       .headers = {kUnsignedPayload},
                       .body_sink = sink};
-  const HttpResponse response = transport_->perform(request);
+  const HttpResponse response = send(request);
   if (response.stopped) return "stopped by the reader";
   if (!success(response)) return failure("cannot read " + key, response);
   return "";
@@ -283,7 +310,7 @@ std::optional<uint64_t> S3Store::size(const std::string& key, std::string* error
   }
   HttpRequest request{
       .method = "HEAD", .url = urlOf(location_.prefix + key), .headers = {kUnsignedPayload}};
-  const HttpResponse response = transport_->perform(request);
+  const HttpResponse response = send(request);
   if (response.error.empty() && response.status == 404) return std::nullopt;
   if (!success(response)) {
     *error = failure("cannot read the size of " + key, response);
@@ -310,7 +337,7 @@ std::string S3Store::list(const std::string& prefix, std::vector<ObjectInfo>* ou
     if (!token.empty()) query += "continuation-token=" + uriEncode(token, false) + "&";
     query += "list-type=2&prefix=" + uriEncode(location_.prefix + prefix, false);
     HttpRequest request{.method = "GET", .url = urlOf("", query), .headers = {kUnsignedPayload}};
-    const HttpResponse response = transport_->perform(request);
+    const HttpResponse response = send(request);
     if (!success(response)) return failure("cannot list " + describe(), response);
     XmlDoc doc = parseXml(response.body);
     xmlNode* root = doc ? xmlDocGetRootElement(doc.get()) : nullptr;
@@ -344,7 +371,7 @@ std::string S3Store::remove(const std::string& key) {
   if (!validKey(key)) return "not a valid object name: " + key;
   HttpRequest request{
       .method = "DELETE", .url = urlOf(location_.prefix + key), .headers = {kUnsignedPayload}};
-  const HttpResponse response = transport_->perform(request);
+  const HttpResponse response = send(request);
   if (response.error.empty() && response.status == 404) return "";
   if (!success(response)) return failure("cannot remove " + key, response);
   return "";

@@ -10,11 +10,14 @@
 //   no invisible parts stay billed in the bucket. An object appears only when commit() succeeds.
 // - Reads stream a GET into the sink; list() pages through ListObjectsV2 with continuation tokens
 //   (XML parsed by libxml2); size() is a HEAD; remove() a DELETE (a missing key is success).
+// - Transient failures (no answer, HTTP 500/502/503/504) are retried a few times with a growing
+//   delay, as pgBackRest does; a read only until its first byte reached the sink.
 // - Errors are one line naming the operation, the object and S3's own code and message; the
 //   secret key is removed from any text before it is returned (defence in depth: the transport
 //   never hands it out).
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <memory>
 #include <string>
@@ -34,6 +37,10 @@ struct S3Location {
   std::string prefix = {};
   std::string secret = {};             // only to scrub it from error text
   size_t part_size = 8 * 1024 * 1024;  // at least 5 MiB for real S3 (its minimum part size)
+  // A request that gets no answer or a 500/502/503/504 is tried again, up to `attempts` times in
+  // all, after retry_delay, then twice that...; a read is retried only before its first byte.
+  int attempts = 3;
+  std::chrono::milliseconds retry_delay{500};
 };
 
 class S3Store : public ObjectStore {
@@ -49,6 +56,9 @@ class S3Store : public ObjectStore {
 
   // For the writer: the URL of an object key (already under the prefix), with `query` sorted.
   std::string urlOf(const std::string& full_key, const std::string& query = "") const;
+  // Performs `request` with the retries described above; `body` (PUT, POST) is sent again whole
+  // on each attempt.
+  HttpResponse send(HttpRequest request, std::string_view body = {});
   // One line about a failed request, with the secret scrubbed.
   std::string failure(const std::string& what, const HttpResponse& response) const;
   HttpTransport& transport() { return *transport_; }

@@ -23,7 +23,8 @@ struct Fixture {
                            .path_style = true,
                            .prefix = "repo/dumps/main/",
                            .secret = kSecret,
-                           .part_size = kPart},
+                           .part_size = kPart,
+                           .retry_delay = std::chrono::milliseconds(0)},
                 s3};
 
   std::string methods() const {
@@ -188,14 +189,31 @@ TEST(S3Store, ErrorsAreOneLineWithoutTheSecret) {
                                kSecret + "\nsigned wrong</Message></Error>"}};
   const std::string denied = f.store.remove("x");
   EXPECT_EQ(denied, "cannot remove x: HTTP 403 SignatureDoesNotMatch: key [secret] signed wrong");
-  f.s3->fail_next = {{0, "", "Failed to connect to s3.test port 9000: Connection refused"}};
+  const FakeS3::Failure refused{0, "",
+                                "Failed to connect to s3.test port 9000: Connection refused"};
+  f.s3->fail_next = {refused, refused, refused};
   std::vector<ObjectInfo> listed;
   EXPECT_EQ(f.store.list("", &listed),
             "cannot list s3 https://s3.test:9000/bucket/repo/dumps/main: Failed to connect to "
             "s3.test port 9000: Connection refused");
-  f.s3->fail_next = {{500, "<html>oops</html>"}};
+  f.s3->fail_next = {{500, "<html>oops</html>"}, {503, ""}, {500, "<html>oops</html>"}};
   auto writer = f.store.create("x", &error);
   EXPECT_EQ(writer->commit(), "cannot write x: HTTP 500");
+}
+
+TEST(S3Store, TransientFailuresAreRetriedWithTheWholeBody) {
+  Fixture f;
+  std::string error;
+  auto writer = f.store.create("a", &error);
+  ASSERT_EQ(writer->write("payload"), "");
+  f.s3->fail_next = {{503, "<Error><Code>SlowDown</Code></Error>"}, {0, "", "timeout"}};
+  EXPECT_EQ(writer->commit(), "");
+  EXPECT_EQ(f.methods(), "PUT PUT PUT ");
+  EXPECT_EQ(f.s3->objects["repo/dumps/main/a"], "payload") << "the third attempt sent it all";
+
+  f.s3->fail_next = {{403, "<Error><Code>AccessDenied</Code></Error>"}};
+  EXPECT_EQ(f.store.remove("a"), "cannot remove a: HTTP 403 AccessDenied") << "not retried";
+  EXPECT_EQ(f.s3->requests.size(), 4u);
 }
 
 TEST(S3Store, RefusesKeysOutsideTheRules) {

@@ -13,6 +13,7 @@
 
 #include <random>
 
+#include "supervisor/dumps/dump_store.h"
 #include "supervisor/storage/curl_transport.h"
 #include "supervisor/storage/encrypted_store.h"
 #include "supervisor/storage/s3_store.h"
@@ -286,6 +287,46 @@ TEST(S3Storage, MemoryStaysFlatWhileALargeObjectStreams) {
   std::cout << "VmRSS grew " << (peak - before) << " KiB streaming " << mib << " MiB each way\n";
   EXPECT_LT(peak - before, 32 * 1024)
       << "VmRSS grew from " << before << " KiB to " << peak << " KiB streaming " << mib << " MiB";
+}
+
+// openDumpStore resolves the repository from the same PGBACKREST_* variables pgBackRest reads, and
+// puts dumps where pgBackRest itself sees them: `pgbackrest repo-ls` and `repo-get` find what the
+// store wrote under dumps/<stanza>, and the store reads what `pgbackrest repo-put` wrote there.
+TEST(S3Storage, DumpsLandWherePgbackrestSeesThem) {
+  S3Fixture f;
+  START_S3(f);
+  const fs::path conf = f.dir.path() / "pgbackrest.conf";
+  writeFile(conf, "[global]\nrepo1-s3-bucket=overridden-by-the-environment\n");
+  Settings settings;
+  settings.stanza = "main";
+  settings.pgbackrest_env = f.env;
+  settings.pgbackrest_config = conf.string();
+  settings.pgbackrest_config_rendered = false;
+  std::string error;
+  auto store = openDumpStore(settings, &error);
+  ASSERT_TRUE(store) << error;
+  EXPECT_EQ(store->describe().find(S3Server::kSecret), std::string::npos);
+  auto writer = store->create("db/x.dump", &error);
+  ASSERT_TRUE(writer) << error;
+  ASSERT_EQ(writer->write("written by the store"), "");
+  ASSERT_EQ(writer->commit(), "");
+
+  auto pgbackrest = [&](std::vector<std::string> args, std::optional<std::string> input = {}) {
+    args.insert(args.begin(),
+                {"pgbackrest", "--config=" + conf.string(), "--log-level-console=warn"});
+    return run(args, f.env, "", input);
+  };
+  const auto listed = pgbackrest({"repo-ls", "--recurse", "dumps/main"});
+  ASSERT_EQ(listed.code, 0) << listed.output;
+  EXPECT_NE(listed.output.find("db/x.dump"), std::string::npos) << listed.output;
+  const auto got = pgbackrest({"repo-get", "dumps/main/db/x.dump"});
+  ASSERT_EQ(got.code, 0) << got.output;
+  EXPECT_EQ(got.output, "written by the store");
+
+  const auto put = pgbackrest({"repo-put", "dumps/main/db/y.dump"}, "written by pgbackrest");
+  ASSERT_EQ(put.code, 0) << put.output;
+  EXPECT_EQ(readAll(*store, "db/y.dump", &error), "written by pgbackrest");
+  EXPECT_EQ(error, "");
 }
 
 // tests/support/sigv4-check-server.py in the background; stopped (SIGTERM, reaped) on destruction.

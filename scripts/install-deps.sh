@@ -21,12 +21,15 @@ readonly ROOT
 
 # Everything needed to configure, compile, format-check and link the C++ tree.
 readonly BUILD_PKGS=(cmake ninja-build g++ pkg-config libcpp-httplib-dev libpq-dev
-  nlohmann-json3-dev libspdlog-dev libgtest-dev libgmock-dev libssl-dev clang-format)
+  nlohmann-json3-dev libspdlog-dev libgtest-dev libgmock-dev libssl-dev libcurl4-openssl-dev
+  libxml2-dev clang-format)
 
 # What the supervisor runs. Debian 12 has no postgresql-contrib-15: the contrib modules and
 # pgbench ship inside postgresql-15 itself. zstd/xz/gzip decompress *.sql.zst|xz|gz init scripts;
 # curl and ca-certificates serve the healthcheck and TLS to S3.
-readonly RUNTIME_PKGS=(postgresql-15 pgbackrest zstd ca-certificates curl xz-utils gzip)
+# libcurl4 and libxml2 carry the supervisor's own S3 client (dumps kept in an S3 repository).
+readonly RUNTIME_PKGS=(postgresql-15 pgbackrest zstd ca-certificates curl xz-utils gzip libcurl4
+  libxml2)
 
 # What the tests drive. Rootful podman needs neither uidmap nor slirp4netns (those serve rootless
 # podman); it does need a network stack and iptables so build containers reach the mirror, and
@@ -35,8 +38,10 @@ readonly RUNTIME_PKGS=(postgresql-15 pgbackrest zstd ca-certificates curl xz-uti
 # headless Chromium draws no text without one. Node and npm come from Debian only when no `node`
 # is on PATH at all, so a newer Node installed by other means is left alone. prometheus is there
 # for its promtool, which checks /metrics; its server is stopped and disabled right after install.
+# python3-botocore checks the SigV4 signatures curl computes for the S3 store (s3rver checks none).
 readonly TEST_PKGS=(openssl chromium fonts-dejavu-core podman runc netavark aardvark-dns
-  iptables debootstrap debian-archive-keyring wrk hyperfine jq iproute2 prometheus)
+  iptables debootstrap debian-archive-keyring wrk hyperfine jq iproute2 prometheus
+  python3-botocore)
 
 # Debian's postgresql-common creates and starts a "main" cluster on 5432 when postgresql-15 is
 # installed; the supervisor owns its cluster and port, so that must never happen.

@@ -96,7 +96,10 @@ std::string helpText() {
       << "...) reach every pgbackrest run, archive-push started by postgres included.\n"
       << "PGBACKREST_CONFIG names your own pgbackrest.conf; without it one is rendered to\n"
       << "<state dir>/pgbackrest.conf. values of names containing KEY, SECRET, PASS, TOKEN or\n"
-      << "CIPHER are never shown.\n";
+      << "CIPHER are never shown.\n"
+      << "logical dumps are kept in repository PGBR_DUMP_REPO (posix or s3) as pgbackrest\n"
+      << "resolves it (environment over [<stanza>] over [global]), encrypted in openssl enc\n"
+      << "format (aes-256-cbc, pbkdf2, 100000 iterations, sha256) when its cipher-type is set.\n";
   return out.str();
 }
 

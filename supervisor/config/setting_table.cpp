@@ -166,6 +166,14 @@ constexpr auto kSpecs = std::to_array<SettingSpec>({
      .help = "pgbackrest executable: a name looked up in PATH or an absolute path",
      .apply = applyPgbackrestBin,
      .show = showString<&Settings::pgbackrest_bin>},
+    {.env = "PGBR_DUMP_REPO",
+     .flag = "--dump-repo",
+     .metavar = "N",
+     .help = "the pgbackrest repository (repoN) logical dumps are kept in, under "
+             "<repo path>/dumps/<stanza>; it must be configured (posix or s3), and dumps are "
+             "encrypted when it is",
+     .apply = applyNumber<&Settings::dump_repo, 1, 256>,
+     .show = showNumber<&Settings::dump_repo>},
     {.env = "PGBR_SCHEDULE_FULL",
      .flag = "--schedule-full",
      .metavar = "CRON",

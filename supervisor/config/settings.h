@@ -59,6 +59,8 @@ struct Settings {
   bool pgbackrest_config_rendered = true;  // false when the user supplied PGBACKREST_CONFIG
   // Every PGBACKREST_* variable (values may be secret).
   std::map<std::string, std::string> pgbackrest_env;
+  // PGBR_DUMP_REPO / --dump-repo: the pgBackRest repository (repoN) logical dumps are kept in.
+  int dump_repo = 1;
 
   // Schedule (5-field cron or @macro; empty disables)
   std::string schedule_full = "@weekly";        // PGBR_SCHEDULE_FULL

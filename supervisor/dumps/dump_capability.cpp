@@ -15,6 +15,7 @@
 #include "supervisor/jobs/job_submit.h"
 #include "supervisor/schedule/cron_schedule.h"
 #include "supervisor/schedule/time_zone.h"
+#include "supervisor/storage/encrypted_store.h"
 
 namespace pgbr {
 
@@ -40,6 +41,7 @@ class DumpCapability final : public Capability, public DumpService {
         schedule_(cronOrNone(parts.settings.schedule_dump), tz_) {
     store_ = openDumpStore(p_.settings, &store_error_);
     if (!store_) spdlog::warn("dumps: {}", store_error_);
+    encrypted_ = dynamic_cast<EncryptedStore*>(store_.get()) != nullptr;
     std::ifstream in(dir_ / "schedule.json");
     const nlohmann::json state = nlohmann::json::parse(in, nullptr, false);
     if (state.is_object()) schedule_.loadState(state);
@@ -157,7 +159,7 @@ class DumpCapability final : public Capability, public DumpService {
     if (!request.annotation.empty()) params["annotation"] = request.annotation;
     return submitJob(p_.jobs, p_.run, JobKind::kDump, request.trigger, params,
                      [this, request](JobContext& ctx) {
-                       DumpJobParts parts{p_.settings, p_.clock, p_.children, *store_, false};
+                       DumpJobParts parts{p_.settings, p_.clock, p_.children, *store_, encrypted_};
                        std::optional<DumpManifest> made;
                        JobOutcome outcome = runDump(ctx, parts, request, &made);
                        if (made) expire(ctx);
@@ -240,7 +242,7 @@ class DumpCapability final : public Capability, public DumpService {
                              {"globals", request.globals}};
     return submitJob(p_.jobs, p_.run, JobKind::kDumpRestore, JobTrigger::kApi, params,
                      [this, request, run](JobContext& ctx) {
-                       DumpJobParts parts{p_.settings, p_.clock, p_.children, *store_, false};
+                       DumpJobParts parts{p_.settings, p_.clock, p_.children, *store_, encrypted_};
                        return runDumpRestore(ctx, parts, run, request);
                      });
   }
@@ -331,6 +333,7 @@ class DumpCapability final : public Capability, public DumpService {
   SystemTimeZone tz_;
   std::unique_ptr<ObjectStore> store_;
   std::string store_error_;
+  bool encrypted_ = false;
   std::mutex mutex_;
   CronSchedule schedule_;
   bool loaded_ = false;

@@ -1,7 +1,10 @@
-// Where logical dumps are kept: in the repository the physical backups use, beside pgBackRest's
+// Where logical dumps are kept: in a repository the physical backups use, beside pgBackRest's
 // own folders (archive/<stanza>, backup/<stanza>) and never inside them, under
-// <repo path>/dumps/<stanza>/. The repository is read from the same PGBACKREST_* variables and
-// pgbackrest.conf that pgBackRest reads; with several repositories PGBR_DUMP_REPO says which.
+// <repo path>/dumps/<stanza>/ (a folder of a posix repository, a key prefix in an S3 bucket).
+// The repository is PGBR_DUMP_REPO (repo 1 by default), read from the same PGBACKREST_* variables
+// and pgbackrest.conf that pgBackRest reads, with its precedence (backrest/repo_settings.h). When
+// the repository is encrypted (cipher-type=aes-256-cbc) dumps are too, in openssl enc format with
+// the repository's cipher-pass (storage/cipher.h), so they decrypt without the supervisor.
 #pragma once
 
 #include <memory>
@@ -13,7 +16,10 @@
 namespace pgbr {
 
 // The store of this stanza's dumps; nullptr with one line in `error` when the repository cannot
-// hold them (a type the supervisor does not speak, a setting it cannot honour).
+// hold them: PGBR_DUMP_REPO names a repository pgBackRest does not have, a type the supervisor
+// does not speak (azure, gcs, sftp, cifs), or S3 settings it cannot honour (KMS, SSE-C, tokens,
+// roles, requester pays, another storage host, object tags). Nothing is contacted here: the
+// first request reports an unreachable store.
 std::unique_ptr<ObjectStore> openDumpStore(const Settings& settings, std::string* error);
 
 }  // namespace pgbr

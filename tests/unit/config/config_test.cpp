@@ -63,6 +63,7 @@ TEST_F(LoadTest, DefaultsWithAnEmptyEnvironment) {
   EXPECT_EQ(s.log_max_bytes, 10u * 1024 * 1024);
   EXPECT_EQ(s.log_keep, 3);
   EXPECT_EQ(s.job_history, 200);
+  EXPECT_EQ(s.dump_repo, 1);
   for (const SettingSpec& spec : settingTable()) {
     EXPECT_EQ(s.sources.at(std::string(spec.env)), "default") << spec.env;
   }
@@ -91,6 +92,7 @@ const std::map<std::string, std::pair<std::string, std::string>>& samples() {
       {"PGBR_START_TIMEOUT_S", {"900", "900"}},
       {"PGBR_STANZA", {"prod-db_1.x", "prod-db_1.x"}},
       {"PGBR_PGBACKREST_BIN", {"/usr/local/bin/pgbackrest", "/usr/local/bin/pgbackrest"}},
+      {"PGBR_DUMP_REPO", {"2", "2"}},
       {"PGBR_SCHEDULE_FULL", {"0 3 * * SUN", "0 3 * * SUN"}},
       {"PGBR_SCHEDULE_DIFF", {"30 2 * * MON-SAT", "30 2 * * MON-SAT"}},
       {"PGBR_SCHEDULE_INCR", {"*/15 * * * *", "*/15 * * * *"}},
@@ -322,6 +324,10 @@ struct BadValue {
 
 TEST_F(LoadTest, BadValuesAreRefusedWithOneLine) {
   const std::vector<BadValue> cases = {
+      {"PGBR_DUMP_REPO", "0",
+       "PGBR_DUMP_REPO: \"0\" is out of range; set a whole number from 1 to 256"},
+      {"PGBR_DUMP_REPO", "257",
+       "PGBR_DUMP_REPO: \"257\" is out of range; set a whole number from 1 to 256"},
       {"PGBR_LOG_KEEP", "10x",
        "PGBR_LOG_KEEP: \"10x\" is not a whole number; set a whole number from 0 to 100"},
       {"PGBR_LOG_KEEP", "-1",
@@ -496,6 +502,16 @@ TEST_F(LoadTest, FlagWithoutValue) {
 }
 
 // --- PGBACKREST_* ------------------------------------------------------------------------------
+
+TEST_F(LoadTest, DumpRepoFromVariableOrFlag) {
+  EXPECT_EQ(settings().dump_repo, 1);
+  env.set("PGBR_DUMP_REPO", "2");
+  EXPECT_EQ(settings().dump_repo, 2);
+  EXPECT_EQ(settings().sources.at("PGBR_DUMP_REPO"), "env");
+  EXPECT_EQ(settings({"--dump-repo", "3"}).dump_repo, 3);
+  EXPECT_EQ(error({"--dump-repo=x"}),
+            "--dump-repo: \"x\" is not a whole number; set a whole number from 1 to 256");
+}
 
 TEST_F(LoadTest, PgbackrestVariablesAreCollected) {
   env.set("PGBACKREST_REPO1_TYPE", "s3");

@@ -631,8 +631,8 @@ TEST_F(Api, TheSeedCurlCommandsKeepWorking) {
   }
   const int pid = postgresPid();
   std::string newest_job;
-  for (const Json& job : sup().get("/api/v1/jobs?limit=10").json()["jobs"])
-    newest_job = std::max(newest_job, job.value("id", ""));
+  const Json jobs = sup().get("/api/v1/jobs?limit=10").json();  // kept: the loop reads into it
+  for (const Json& job : jobs["jobs"]) newest_job = std::max(newest_job, job.value("id", ""));
   std::tie(code, body) =
       curl({"-H", bearer(), "-H", "Accept: text/html", base() + "/pgBackRest/restore/delta"});
   EXPECT_EQ(code, 200) << body;

@@ -128,7 +128,9 @@ void Supervisor::onJobFinished(const Job& job) {
   schedule_->onJobFinished(job);
   for (auto& c : capabilities_) c->onJobFinished(job);
   // The repository changed (or may have): read it again before anyone sees the job finished.
-  monitor_->refreshInfo();
+  // Logical dumps live beside pgBackRest's folders and never change what `info` reads; skipping
+  // it also keeps a dump that failed on an unreachable S3 from waiting out info's own timeout.
+  if (job.kind != JobKind::kDump && job.kind != JobKind::kDumpRestore) monitor_->refreshInfo();
 }
 
 // ---------------------------------------------------------------------------------- start-up

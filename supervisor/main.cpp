@@ -7,6 +7,7 @@
 #include <httplib.h>
 #include <spdlog/spdlog.h>
 
+#include "api/cli_dumps.h"
 #include "api/local_client.h"
 #include "api/server.h"
 #include "pgbr_version.h"
@@ -126,6 +127,10 @@ int main(int argc, char** argv) {
       return healthcheck(settings);
     case Command::kRestorePoint:
       return api::restorePointCommand(settings, inv.restore_point, std::cout, std::cerr);
+    case Command::kDatabases:
+      return api::databasesCommand(settings, inv.words, std::cout, std::cerr);
+    case Command::kDumps:
+      return api::dumpsCommand(settings, inv.words, std::cout, std::cerr);
     case Command::kExec:
       // `docker run IMAGE bash` runs bash, as the stock image's entrypoint does.
       return fail(execReplace(inv.exec_argv));

@@ -59,6 +59,7 @@ CommandLine parseCommandLine(const std::vector<std::string>& args) {
   CommandLine line;
   bool healthcheck = false;
   bool restore_point = false;
+  bool client = false;  // databases, dumps: every word after it is the command's
   std::size_t i = 0;
   for (; i < args.size(); ++i) {
     const std::string& arg = args[i];
@@ -101,6 +102,10 @@ CommandLine parseCommandLine(const std::vector<std::string>& args) {
       throw ConfigError("healthcheck takes no arguments, got \"" + arg +
                         "\"; put flags such as --api-listen before or after it");
     }
+    if (client) {
+      line.rest.push_back(arg);
+      continue;
+    }
     if (restore_point) {
       if (!line.rest.empty()) {
         throw ConfigError("restore-point takes one name, got a second argument \"" + arg +
@@ -117,12 +122,18 @@ CommandLine parseCommandLine(const std::vector<std::string>& args) {
       restore_point = true;
       continue;
     }
+    if (arg == "databases" || arg == "dumps") {
+      client = true;
+      line.command = arg == "databases" ? Command::kDatabases : Command::kDumps;
+      continue;
+    }
     break;  // the command, or the first postgres argument
   }
   if (healthcheck) {
     line.command = Command::kHealthcheck;
     return line;
   }
+  if (client) return line;
   if (restore_point) {
     if (line.rest.empty()) {
       throw ConfigError("restore-point needs a name: " + std::string(kProgram) +

@@ -3,6 +3,8 @@
 //   pgbr-supervisor [flags] [postgres [postgres-args...]]   (no command means postgres)
 //   pgbr-supervisor [flags] healthcheck
 //   pgbr-supervisor [flags] restore-point NAME             (asks the running supervisor)
+//   pgbr-supervisor [flags] databases                      (asks the running supervisor)
+//   pgbr-supervisor [flags] dumps list|run|download|restore [ARGS...]   (likewise)
 //   pgbr-supervisor [flags] COMMAND [ARGS...]               (exec'd as is, like `exec "$@"`)
 // As in the stock entrypoint, a first argument starting with a single '-' (`-c key=value`)
 // begins the postgres arguments.
@@ -21,12 +23,22 @@ namespace pgbr {
 
 inline constexpr std::string_view kProgram = "pgbr-supervisor";
 
-enum class Command { kRun, kHealthcheck, kRestorePoint, kHelp, kVersion, kExec };
+enum class Command {
+  kRun,
+  kHealthcheck,
+  kRestorePoint,
+  kDatabases,
+  kDumps,
+  kHelp,
+  kVersion,
+  kExec
+};
 
 struct CommandLine {
   Command command = Command::kRun;
   std::map<std::string, std::string> flags;  // flag ("--stanza") -> value; the last one given wins
-  std::vector<std::string> rest;  // postgres arguments, the exec'd command, or restore-point's NAME
+  // postgres arguments, the exec'd command, restore-point's NAME, or the dumps command's words
+  std::vector<std::string> rest;
 };
 
 // `args` is the command line without the program name.

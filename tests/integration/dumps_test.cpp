@@ -126,6 +126,13 @@ std::vector<std::string> databases(SupervisorUnderTest& sup) {
   return out;
 }
 
+// The command line as an operator runs it on the machine: the state folder and the token in its
+// environment (the supervisor recorded the address it bound).
+CommandOutput cli(const SupervisorUnderTest& sup, std::vector<std::string> words) {
+  words.insert(words.begin(), binary());
+  return run(words, {{"PGBR_STATE_DIR", sup.stateDir().string()}, {"PGBR_API_TOKEN", sup.token()}});
+}
+
 TEST(Dumps, RunDownloadAndRestoreIntoANewName) {
   PGBR_REQUIRE_ROOT();
   TempDir dir;
@@ -211,6 +218,36 @@ TEST(Dumps, RunDownloadAndRestoreIntoANewName) {
   const std::string metrics = sup.get("/metrics").body;
   EXPECT_NE(metrics.find("pgbr_dump_size_bytes{database=\"postgres\"}"), std::string::npos);
   EXPECT_NE(metrics.find("pgbr_dump_restore_check_status 0"), std::string::npos);
+
+  // The seeds' command line against the running supervisor.
+  const CommandOutput dbs_cli = cli(sup, {"databases"});
+  EXPECT_EQ(dbs_cli.code, 0) << dbs_cli.output;
+  EXPECT_NE(dbs_cli.output.find(kOddName), std::string::npos) << dbs_cli.output;
+  const CommandOutput listed_cli = cli(sup, {"dumps", "list"});
+  EXPECT_EQ(listed_cli.code, 0) << listed_cli.output;
+  EXPECT_NE(listed_cli.output.find(id), std::string::npos) << listed_cli.output;
+  const fs::path saved = dir.path() / "saved.dump";
+  const CommandOutput got = cli(sup, {"dumps", "download", id, kOddName, saved.string()});
+  EXPECT_EQ(got.code, 0) << got.output;
+  EXPECT_TRUE(readFile(saved) == readFile(stored));
+  const CommandOutput ran = cli(sup, {"dumps", "run", "postgres"});
+  EXPECT_EQ(ran.code, 0) << ran.output;
+  EXPECT_NE(ran.output.find("1 databases"), std::string::npos) << ran.output;
+  const CommandOutput restored_cli = cli(sup, {"dumps", "restore", id, kOddName, "cli_copy"});
+  EXPECT_EQ(restored_cli.code, 0) << restored_cli.output;
+  auto cli_copy = sup.connect("cli_copy");
+  EXPECT_EQ(contentDigest(*cli_copy), contentDigest(*source));
+  const CommandOutput refused = cli(sup, {"dumps", "restore", id, "nope"});
+  EXPECT_EQ(refused.code, 1);
+  EXPECT_NE(refused.output.find("holds no database"), std::string::npos) << refused.output;
+  EXPECT_EQ(cli(sup, {"dumps", "frobnicate"}).code, 2);
+  ASSERT_EQ(sup.request("DELETE",
+                        "/api/v1/dumps/" +
+                            sup.get("/api/v1/dumps").json()["dumps"][0]["id"].get<std::string>() +
+                            "?confirm=" +
+                            sup.get("/api/v1/dumps").json()["dumps"][0]["id"].get<std::string>())
+                .status,
+            200);
 
   // Removal needs the id as confirmation.
   EXPECT_EQ(sup.request("DELETE", "/api/v1/dumps/" + id).status, 400);

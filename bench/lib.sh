@@ -99,7 +99,7 @@ bench_start() {
   token=bench-token-0123456789abcdef
   state=$work/state pgdata=$work/pgdata sock=$work/run
   api=http://127.0.0.1:$api_port
-  readonly work pg_port api_port token state pgdata sock api
+  # not readonly: a benchmark may start a second supervisor after the first one stopped
   sup_pid=
   trap bench_cleanup EXIT
 

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <mutex>
 #include <optional>
+#include <thread>
 
 #include <spdlog/spdlog.h>
 
@@ -49,6 +50,20 @@ class DumpCapability final : public Capability, public DumpService {
 
   std::string_view name() const override { return kDumpCapability; }
 
+  // The run list is read once in the background, so the metrics have it without waiting for
+  // the first request.
+  void start() override {
+    if (!store_) return;
+    loader_ = std::jthread([this] {
+      std::vector<DumpManifest> runs;
+      if (std::string error = load(&runs); !error.empty())
+        spdlog::warn("dumps: cannot list the dumps in {}: {}", store_->describe(), error);
+    });
+  }
+  void stop() override {
+    if (loader_.joinable()) loader_.join();
+  }
+
   void tick(bool busy) override {
     bool due = false;
     {
@@ -72,8 +87,7 @@ class DumpCapability final : public Capability, public DumpService {
       schedule_.recordRun(job.finished_at.value_or(p_.clock.wall()));
       saveSchedule();
       if (job.state == JobState::kFailed) ++failures_;
-      last_dump_ = job;
-      loaded_ = false;  // the run list changed (a new run, expired ones)
+      last_dump_ = job;  // the run list was read again by the job itself (expire)
     } else if (job.kind == JobKind::kDumpRestore && job.state != JobState::kCancelled) {
       std::lock_guard lock(mutex_);
       last_restore_ = job;
@@ -169,11 +183,12 @@ class DumpCapability final : public Capability, public DumpService {
 
   Outcome<nlohmann::json> dumps() override {
     if (!store_) return unavailable(store_error_);
-    std::lock_guard lock(mutex_);
-    if (std::string error = load(); !error.empty())
+    std::vector<DumpManifest> runs;
+    if (std::string error = load(&runs); !error.empty())
       return Error{ErrorCode::kCommandFailed, "cannot list the dumps: " + error};
     nlohmann::json list = nlohmann::json::array();
-    for (const DumpManifest& m : runs_) list.push_back(summaryJson(m));
+    for (const DumpManifest& m : runs) list.push_back(summaryJson(m));
+    std::lock_guard lock(mutex_);
     return nlohmann::json{
         {"dumps", std::move(list)},
         {"store", store_->describe()},
@@ -256,10 +271,11 @@ class DumpCapability final : public Capability, public DumpService {
     if (auto running = p_.jobs.running();
         running && (running->kind == JobKind::kDump || running->kind == JobKind::kDumpRestore))
       return repositoryBusy(*running, "dump " + id + " was not removed");
-    std::lock_guard lock(mutex_);
-    if (std::string error = DumpCatalog(*store_).remove(id); !error.empty())
+    std::lock_guard load_lock(load_mutex_);
+    const std::string error = DumpCatalog(*store_).remove(id);
+    invalidate();
+    if (!error.empty())
       return Error{ErrorCode::kCommandFailed, "cannot remove dump " + id + ": " + error};
-    loaded_ = false;
     spdlog::info("dump {} removed on request", id);
     return nlohmann::json{{"removed", id}};
   }
@@ -285,40 +301,59 @@ class DumpCapability final : public Capability, public DumpService {
     if (!validDumpRunId(id))
       return Error{ErrorCode::kNotFound,
                    "no dump " + id + "; ids look like 20261206-023000-123 (GET /api/v1/dumps)"};
-    std::lock_guard lock(mutex_);
-    if (std::string error = load(); !error.empty())
+    std::vector<DumpManifest> runs;
+    if (std::string error = load(&runs); !error.empty())
       return Error{ErrorCode::kCommandFailed, "cannot list the dumps: " + error};
-    for (const DumpManifest& m : runs_)
-      if (m.id == id) return m;
+    for (DumpManifest& m : runs)
+      if (m.id == id) return std::move(m);
     return Error{ErrorCode::kNotFound, "no dump " + id + "; list them with GET /api/v1/dumps"};
   }
 
-  // Under mutex_.
-  std::string load() {
-    if (loaded_) return {};
+  // The runs, from the cache or read from the store. The store is read under load_mutex_ only,
+  // never under mutex_, so a slow store never holds up the status or the metrics.
+  std::string load(std::vector<DumpManifest>* out) {
+    std::lock_guard load_lock(load_mutex_);
+    {
+      std::lock_guard lock(mutex_);
+      if (loaded_) {
+        *out = runs_;
+        return {};
+      }
+    }
     std::vector<DumpManifest> runs;
     std::vector<std::string> warnings;
     if (std::string error = DumpCatalog(*store_).list(&runs, &warnings); !error.empty())
       return error;
     for (const std::string& w : warnings) spdlog::warn("dumps: {}", w);
-    runs_ = std::move(runs);
+    std::lock_guard lock(mutex_);
+    runs_ = runs;
     loaded_ = true;
+    *out = std::move(runs);
     return {};
+  }
+
+  void invalidate() {
+    std::lock_guard lock(mutex_);
+    loaded_ = false;
   }
 
   // After a successful run, on the job's thread.
   void expire(JobContext& ctx) {
-    std::lock_guard lock(mutex_);
-    loaded_ = false;
-    if (!load().empty()) return;
-    DumpCatalog catalog(*store_);
-    const DumpRetention retention{p_.settings.dump_retention, p_.settings.dump_retention_days};
-    for (const std::string& id : expiredRuns(runs_, retention, p_.clock.wall())) {
-      const std::string error = catalog.remove(id);
-      ctx.log().appendLine(error.empty() ? "retention: removed dump " + id
-                                         : "retention: cannot remove dump " + id + ": " + error);
+    invalidate();
+    std::vector<DumpManifest> runs;
+    if (!load(&runs).empty()) return;
+    {
+      std::lock_guard load_lock(load_mutex_);
+      DumpCatalog catalog(*store_);
+      const DumpRetention retention{p_.settings.dump_retention, p_.settings.dump_retention_days};
+      for (const std::string& id : expiredRuns(runs, retention, p_.clock.wall())) {
+        const std::string error = catalog.remove(id);
+        ctx.log().appendLine(error.empty() ? "retention: removed dump " + id
+                                           : "retention: cannot remove dump " + id + ": " + error);
+      }
+      invalidate();
     }
-    loaded_ = false;
+    load(&runs);  // fresh for the list and the metrics
   }
 
   void saveSchedule() {
@@ -334,13 +369,15 @@ class DumpCapability final : public Capability, public DumpService {
   std::unique_ptr<ObjectStore> store_;
   std::string store_error_;
   bool encrypted_ = false;
-  std::mutex mutex_;
+  std::mutex load_mutex_;  // one reader of the store's run list at a time
+  std::mutex mutex_;       // the fields below
   CronSchedule schedule_;
   bool loaded_ = false;
   std::vector<DumpManifest> runs_;  // newest first, when loaded_
   uint64_t failures_ = 0;
   std::optional<Job> last_dump_;
   std::optional<Job> last_restore_;
+  std::jthread loader_;  // last: joined before the rest is destroyed
 };
 
 }  // namespace

@@ -51,9 +51,19 @@ PipedResult runPiped(Children& children, SpawnSpec spec, LogSink* sink, const Ru
   std::thread feeder;
   if (io.feed_stdin) {
     feeder = std::thread([&, fd = std::move(spawned.stdin_pipe)]() mutable {
+      // A write to a child that is gone raises SIGPIPE at this thread. Blocked here, it only
+      // leaves the write failing with EPIPE, whether or not the process ignores the signal; a
+      // SIGPIPE left pending is taken before the thread ends.
+      sigset_t pipe_only;
+      sigemptyset(&pipe_only);
+      sigaddset(&pipe_only, SIGPIPE);
+      pthread_sigmask(SIG_BLOCK, &pipe_only, nullptr);
       std::string error =
           io.feed_stdin([&](std::string_view chunk) { return writeAll(fd.get(), chunk); });
       fd.reset();  // EOF for the child
+      const timespec no_wait{0, 0};
+      while (sigtimedwait(&pipe_only, nullptr, &no_wait) > 0) {
+      }
       if (!error.empty()) {
         result.stdin_error = std::move(error);
         feeder_failed = true;

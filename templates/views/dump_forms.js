@@ -122,7 +122,10 @@ export function restoreForm(app, scope, run, database, onClose) {
           const { job } = await app.api.restoreDump(run.id, request);
           app.clearError('action');
           const target = replace.checked ? database : into;
-          watchJob(app, scope, jobBox, job.id, `Restore of ${database} into ${target}`, () => scope.refresh());
+          watchJob(app, scope, jobBox, job.id, `Restore of ${database} into ${target}`, () => {
+            update();
+            scope.refresh();
+          });
         } catch (err) {
           app.showError(err, 'action');
           update();

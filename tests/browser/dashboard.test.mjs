@@ -922,7 +922,7 @@ scenario('8. phone width: the overview fits 375 px and the navigation works by k
   // The other pages fit too (wide tables scroll inside their own region).
   const widths = {};
   for (const [route, ready] of [['#/backups', 'backups-table'], ['#/jobs', 'jobs-table'],
-    ['#/processes', 'processes-table'], ['#/restore', 'restore-form']]) {
+    ['#/processes', 'processes-table'], ['#/restore', 'restore-form'], ['#/dumps', 'dump-now-form']]) {
     await goto(route);
     await visible(ready);
     widths[route] = await page.evaluate(() => document.scrollingElement.scrollWidth);

@@ -85,8 +85,8 @@ export class Api {
   post(path, body = {}) {
     return this.request('POST', path, body);
   }
-  delete(path) {
-    return this.request('DELETE', path);
+  delete(path, body) {
+    return this.request('DELETE', path, body);
   }
 
   // Session
@@ -129,6 +129,25 @@ export class Api {
   }
   startDrill(set) {
     return this.post('/api/v1/drills', set ? { set } : {});
+  }
+  databases() {
+    return this.get('/api/v1/databases');
+  }
+  dumps() {
+    return this.get('/api/v1/dumps');
+  }
+  startDump(request) {
+    return this.post('/api/v1/dumps', request);
+  }
+  restoreDump(id, request) {
+    return this.post(`/api/v1/dumps/${encodeURIComponent(id)}/restore`, request);
+  }
+  deleteDump(id) {
+    return this.delete(`/api/v1/dumps/${encodeURIComponent(id)}`, { confirm: id });
+  }
+  // A plain GET link: the session cookie authenticates it like any other GET.
+  dumpDownloadHref(id, database) {
+    return `/api/v1/dumps/${encodeURIComponent(id)}/databases/${encodeURIComponent(database)}`;
   }
   restore(request) {
     return this.post('/api/v1/restore', request);

@@ -265,6 +265,8 @@ const KIND_WORDS = {
   verify: 'Verify',
   restore: 'Restore',
   drill: 'Restore drill',
+  dump: 'Logical dump',
+  'dump-restore': 'Dump restore',
 };
 
 // "Full backup", "Restore (time)", "Check".

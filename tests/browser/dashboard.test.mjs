@@ -11,6 +11,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 
@@ -620,6 +621,89 @@ scenario('5d. a restore point made for a deploy while the form is open is offere
   await assertNoErrorShown();
 });
 
+scenario('5e. dumps: run one, download a database, restore it into a new name, replace needs the name', 240000, async (t) => {
+  await testid('nav-dumps').click();
+  await visible('dump-now-form');
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="dump-db-choice"]').length > 0);
+  assert.match(await textOf('dumps-store'), /dumps/, 'the store names the dumps folder');
+  const before = (await api('GET', '/api/v1/dumps')).data?.dumps ?? [];
+
+  // Run a dump of every database with an annotation; the page follows the job to its end.
+  await testid('dump-annotation').fill('browser test');
+  await testid('dump-now').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid="dump-job"]')?.getAttribute('data-state') === 'succeeded', null, { timeout: 180000 });
+  const jobHref = await testid('dump-job-link').getAttribute('href');
+  assert.match(jobHref, /^#\/jobs\/.+/, 'the job line links the job page');
+  const run = await eventually('the new run in the API', async () => {
+    const { dumps = [] } = (await api('GET', '/api/v1/dumps')).data ?? {};
+    return dumps.length === before.length + 1 && dumps[0].annotation === 'browser test' ? dumps[0] : null;
+  });
+  assert.ok(run.databases.length > 0 && run.databases.every((db) => db.size > 0), JSON.stringify(run));
+  const db = run.databases[0].name;
+  const row = page.locator(`${byTestId('dump-row')}[data-id="${run.id}"]`);
+  await row.waitFor({ state: 'visible', timeout: 30000 });
+  const item = row.locator(`${byTestId('dump-db')}[data-db="${db}"]`);
+  assert.equal(await row.locator(byTestId('dump-db')).count(), run.databases.length, 'every database of the run is listed');
+  assert.match(await item.textContent(), /\d+(\.\d)? (B|KiB|MiB) \u00b7 \d+ tables?/, 'size and table count');
+  assert.match(await row.textContent(), /browser test/);
+
+  // Download: a plain link, authenticated by the session cookie.
+  const href = await item.locator(byTestId('dump-download')).getAttribute('href');
+  const [download] = await Promise.all([page.waitForEvent('download'), item.locator(byTestId('dump-download')).click()]);
+  assert.equal(await download.failure(), null, 'the download completed');
+  const saved = await stat(await download.path());
+  const answer = await page.request.get(new URL(href, BASE).href);
+  assert.equal(answer.status(), 200);
+  const length = Number(answer.headers()['content-length']);
+  assert.ok(length > 0 && length === saved.size, `Content-Length ${length}, saved ${saved.size} bytes`);
+  assert.equal((await answer.body()).subarray(0, 5).toString('latin1'), 'PGDMP', 'a pg_dump custom-format file');
+  t.diagnostic(`downloaded ${db}: ${saved.size} bytes`);
+
+  // Restore into the default new name; the job line follows it to success.
+  await item.locator(byTestId('dump-restore-open')).click();
+  await visible('dump-restore-form');
+  const into = `${db}_${run.id.slice(0, 8)}_${run.id.slice(9, 15)}`;
+  assert.equal(await textOf('dump-restore-into'), into);
+  assert.equal(await testid('dump-restore-consequences').isVisible(), false, 'no warning for a new name');
+  await testid('dump-restore-submit').click();
+  const restoreJob = page.locator(`${byTestId('dump-restore')} ${byTestId('dump-job')}`);
+  await page.waitForFunction(() => ['succeeded', 'failed'].includes(document.querySelector('[data-testid="dump-restore"] [data-testid="dump-job"]')?.getAttribute('data-state')), null, { timeout: 120000 });
+  assert.equal(await restoreJob.getAttribute('data-state'), 'succeeded', await restoreJob.textContent());
+  assert.equal(psql(`select count(*) from pg_database where datname = '${into}'`).out, '1', `database ${into} exists`);
+
+  // The same again: the name exists now, and the API's refusal is shown as its message.
+  await testid('dump-restore-submit').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid="error-code"]')?.textContent === 'conflict');
+  assert.match(await textOf('error-message'), new RegExp(into));
+  assert.equal((await takeShownErrors()).length, 1);
+  await testid('error-dismiss').click();
+
+  // Replace: the consequences are spelled out; the button waits for the exact name.
+  await testid('dump-restore-replace').check();
+  assert.match(await textOf('dump-restore-consequences'), /sessions? .*end/);
+  assert.match(await textOf('dump-restore-consequences'), /replaced/);
+  assert.equal(await testid('dump-restore-submit').isDisabled(), true, 'disabled with nothing typed');
+  await testid('dump-restore-confirm').fill(db.slice(0, -1));
+  assert.equal(await testid('dump-restore-submit').isDisabled(), true, 'disabled with part of the name');
+  await testid('dump-restore-confirm').fill(db);
+  assert.equal(await testid('dump-restore-submit').isDisabled(), false, 'enabled once the name matches');
+  assert.match(await textOf('dump-restore-submit'), new RegExp(`Replace ${db}`));
+  await shot('05e-dumps-restore-replace');
+
+  // Delete the run: the button waits for its id.
+  await testid('dump-restore-close').click();
+  await row.locator(byTestId('dump-delete-open')).click();
+  await visible('dump-delete-form');
+  assert.equal(await testid('dump-delete-submit').isDisabled(), true);
+  await testid('dump-delete-confirm').fill(run.id);
+  await testid('dump-delete-submit').click();
+  await row.waitFor({ state: 'detached', timeout: 30000 });
+  assert.equal(((await api('GET', '/api/v1/dumps')).data?.dumps ?? []).length, before.length);
+  psql(`drop database "${into}"`);
+  assertNoPageErrors();
+  await assertNoErrorShown();
+});
+
 scenario('6. point-in-time restore through the form brings the rows back as they were', 150000, async (t) => {
   psql([
     'drop table if exists pitr_check',
@@ -838,7 +922,7 @@ scenario('8. phone width: the overview fits 375 px and the navigation works by k
   // The other pages fit too (wide tables scroll inside their own region).
   const widths = {};
   for (const [route, ready] of [['#/backups', 'backups-table'], ['#/jobs', 'jobs-table'],
-    ['#/processes', 'processes-table'], ['#/restore', 'restore-form']]) {
+    ['#/processes', 'processes-table'], ['#/restore', 'restore-form'], ['#/dumps', 'dump-now-form']]) {
     await goto(route);
     await visible(ready);
     widths[route] = await page.evaluate(() => document.scrollingElement.scrollWidth);

@@ -11,22 +11,14 @@
 namespace pgbr {
 namespace fs = std::filesystem;
 
-namespace {
-std::optional<CronExpr> cronOrNone(const std::string& text) {
-  if (text.empty()) return std::nullopt;
-  std::string error;
-  return CronExpr::parse(text, &error);  // validated at start-up by config/
-}
-}  // namespace
-
 BackupSchedule::BackupSchedule(const Settings& settings, const Clock& clock, const TimeZone& tz,
                                BackupJobs& backups)
     : clock_(clock),
       backups_(backups),
       state_file_(fs::path(settings.state_dir) / "schedule.json"),
-      scheduler_(std::make_unique<Scheduler>(cronOrNone(settings.schedule_full),
-                                             cronOrNone(settings.schedule_diff),
-                                             cronOrNone(settings.schedule_incr), tz)) {}
+      scheduler_(std::make_unique<Scheduler>(CronExpr::fromSetting(settings.schedule_full),
+                                             CronExpr::fromSetting(settings.schedule_diff),
+                                             CronExpr::fromSetting(settings.schedule_incr), tz)) {}
 
 void BackupSchedule::load() {
   std::error_code ec;

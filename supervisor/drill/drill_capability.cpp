@@ -24,12 +24,6 @@ std::string drillDir(const Settings& settings) {
 
 namespace {
 
-std::optional<CronExpr> cronOrNone(const std::string& text) {
-  if (text.empty()) return std::nullopt;
-  std::string error;
-  return CronExpr::parse(text, &error);  // validated at start-up by config/
-}
-
 class DrillCapability final : public Capability, public DrillService {
  public:
   explicit DrillCapability(const CoreParts& parts)
@@ -37,7 +31,7 @@ class DrillCapability final : public Capability, public DrillService {
         store_(fs::path(parts.settings.state_dir) / "drills",
                static_cast<size_t>(parts.settings.job_history)),
         recorder_(parts.settings, parts.clock, parts.monitor, store_),
-        schedule_(cronOrNone(parts.settings.schedule_drill), tz_) {
+        schedule_(CronExpr::fromSetting(parts.settings.schedule_drill), tz_) {
     // A drill cut short by a killed supervisor left its copy running and its folder full.
     std::string error;
     for (const std::string& line : cleanupScratch(drillDir(p_.settings), p_.children, &error))

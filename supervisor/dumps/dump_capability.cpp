@@ -24,12 +24,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::optional<CronExpr> cronOrNone(const std::string& text) {
-  if (text.empty()) return std::nullopt;
-  std::string error;
-  return CronExpr::parse(text, &error);  // validated at start-up by config/
-}
-
 Error unavailable(const std::string& why) {
   return Error{ErrorCode::kConflict, "dumps are not available: " + why};
 }
@@ -39,7 +33,7 @@ class DumpCapability final : public Capability, public DumpService {
   explicit DumpCapability(const CoreParts& parts)
       : p_(parts),
         dir_(fs::path(parts.settings.state_dir) / "dumps"),
-        schedule_(cronOrNone(parts.settings.schedule_dump), tz_) {
+        schedule_(CronExpr::fromSetting(parts.settings.schedule_dump), tz_) {
     store_ = openDumpStore(p_.settings, &store_error_);
     if (!store_) spdlog::warn("dumps: {}", store_error_);
     encrypted_ = dynamic_cast<EncryptedStore*>(store_.get()) != nullptr;

@@ -9,6 +9,13 @@
 
 namespace pgbr {
 
+JobOutcome failedJob(std::string message) {
+  JobOutcome out;
+  out.state = JobState::kFailed;
+  out.message = std::move(message);
+  return out;
+}
+
 struct Sha256::Impl {
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
   ~Impl() { EVP_MD_CTX_free(ctx); }

@@ -16,6 +16,9 @@
 
 namespace pgbr {
 
+// A failed job's outcome with its one-line message.
+JobOutcome failedJob(std::string message);
+
 // Incremental SHA-256 as lowercase hex.
 class Sha256 {
  public:

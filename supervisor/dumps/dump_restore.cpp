@@ -11,13 +11,6 @@ namespace pgbr {
 
 namespace {
 
-JobOutcome failed(std::string message) {
-  JobOutcome out;
-  out.state = JobState::kFailed;
-  out.message = std::move(message);
-  return out;
-}
-
 std::string literal(PGconn* c, const std::string& text) {
   char* escaped = PQescapeLiteral(c, text.data(), text.size());
   if (escaped == nullptr) return "''";
@@ -113,18 +106,18 @@ std::vector<std::string> compareTables(const std::vector<DumpTable>& expected,
 JobOutcome runDumpRestore(JobContext& ctx, const DumpJobParts& parts, const DumpManifest& m,
                           const DumpRestoreRequest& request) {
   const DumpDatabase* db = m.database(request.database);
-  if (db == nullptr) return failed("dump " + m.id + " holds no database " + request.database);
+  if (db == nullptr) return failedJob("dump " + m.id + " holds no database " + request.database);
   const bool replace = request.into == request.database;
   Admin admin(parts.settings, replace ? request.database : "");
-  if (!admin.ok()) return failed("cannot connect to Postgres: " + admin.error());
+  if (!admin.ok()) return failedJob("cannot connect to Postgres: " + admin.error());
   if (replace && !admin.exists(request.database))
-    return failed("there is no database " + request.database + " to replace");
+    return failedJob("there is no database " + request.database + " to replace");
   if (!replace && admin.exists(request.into))
-    return failed("a database " + request.into + " exists already; nothing was changed");
+    return failedJob("a database " + request.into + " exists already; nothing was changed");
 
   if (request.globals)
     if (std::string problem = restoreGlobals(ctx, parts, m); !problem.empty())
-      return failed("globals: " + problem);
+      return failedJob("globals: " + problem);
 
   // Where pg_restore writes: the new database, or a scratch one beside the database it replaces.
   const std::string target =
@@ -137,12 +130,12 @@ JobOutcome runDumpRestore(JobContext& ctx, const DumpJobParts& parts, const Dump
   if (!db->ctype.empty()) create += " LC_CTYPE " + literal(admin.get(), db->ctype);
   ctx.log().appendLine(create);
   if (std::string problem = admin.exec(create); !problem.empty())
-    return failed("cannot create " + target + ": " + problem);
+    return failedJob("cannot create " + target + ": " + problem);
 
   auto abandon = [&](const std::string& why) {
     ctx.log().appendLine("dropping " + target);
     admin.drop(target);
-    return failed(why + (replace ? "; " + request.database + " was not changed" : ""));
+    return failedJob(why + (replace ? "; " + request.database + " was not changed" : ""));
   };
 
   ctx.setMessage("restoring " + request.database + " from dump " + m.id + " into " + target);

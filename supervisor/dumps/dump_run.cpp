@@ -15,13 +15,6 @@ namespace pgbr {
 
 namespace {
 
-JobOutcome failed(std::string message) {
-  JobOutcome out;
-  out.state = JobState::kFailed;
-  out.message = std::move(message);
-  return out;
-}
-
 std::string versionOf(const Settings& settings, Children& children, const std::string& program) {
   SpawnSpec spec;
   spec.argv = {pgBinary(settings, program), "--version"};
@@ -119,16 +112,16 @@ JobOutcome runDump(JobContext& ctx, const DumpJobParts& parts, const DumpRunRequ
   DumpCatalog catalog(parts.store);
   std::vector<std::string> leftovers;
   if (std::string error = catalog.leftovers(&leftovers); !error.empty())
-    return failed("cannot list the dumps in " + parts.store.describe() + ": " + error);
+    return failedJob("cannot list the dumps in " + parts.store.describe() + ": " + error);
   for (const std::string& id : leftovers) {
     ctx.log().appendLine("removing the files of dump " + id + ", which never completed");
     if (std::string error = catalog.remove(id); !error.empty())
-      return failed("cannot remove the incomplete dump " + id + ": " + error);
+      return failedJob("cannot remove the incomplete dump " + id + ": " + error);
   }
 
   std::string error;
   const std::vector<ServerDatabase> all = dumpableDatabases(parts.settings, &error);
-  if (!error.empty()) return failed("cannot list the databases: " + error);
+  if (!error.empty()) return failedJob("cannot list the databases: " + error);
   const std::vector<std::string>& wanted =
       request.databases.empty() ? parts.settings.dump_databases : request.databases;
   std::vector<ServerDatabase> selected;
@@ -137,8 +130,8 @@ JobOutcome runDump(JobContext& ctx, const DumpJobParts& parts, const DumpRunRequ
       selected.push_back(db);
   for (const std::string& name : wanted)
     if (std::none_of(all.begin(), all.end(), [&](const auto& db) { return db.name == name; }))
-      return failed("there is no database " + name + " that accepts connections");
-  if (selected.empty()) return failed("there is no database to dump");
+      return failedJob("there is no database " + name + " that accepts connections");
+  if (selected.empty()) return failedJob("there is no database to dump");
 
   DumpManifest m;
   m.started_at = parts.clock.wall();
@@ -161,7 +154,7 @@ JobOutcome runDump(JobContext& ctx, const DumpJobParts& parts, const DumpRunRequ
     ctx.log().appendLine("removing what dump " + m.id + " wrote");
     if (std::string removed = catalog.remove(m.id); !removed.empty())
       ctx.log().appendLine("cannot remove it yet (the next run will): " + removed);
-    JobOutcome out = failed(why);
+    JobOutcome out = failedJob(why);
     if (ctx.cancelRequested().load()) {
       out.state = JobState::kCancelled;
       out.message = "dump cancelled; nothing of it was kept";

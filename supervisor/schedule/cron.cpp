@@ -184,6 +184,11 @@ bool has(uint64_t bits, int n) {
 
 }  // namespace
 
+std::optional<CronExpr> CronExpr::fromSetting(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  return parse(text, nullptr);
+}
+
 std::optional<CronExpr> CronExpr::parse(std::string_view text, std::string* error) {
   std::string why;
   auto fail = [&](std::string message) -> std::optional<CronExpr> {

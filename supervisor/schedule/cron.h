@@ -45,6 +45,9 @@ class CronExpr {
   // The only way to make one. On failure returns nullopt and, when `error` is not null, sets it
   // to the reason (one lowercase line).
   static std::optional<CronExpr> parse(std::string_view text, std::string* error);
+  // A schedule setting (PGBR_SCHEDULE_*) as config/ validated it at start-up: empty disables
+  // the schedule (nullopt).
+  static std::optional<CronExpr> fromSetting(const std::string& text);
 
   // The text it was parsed from, unchanged.
   const std::string& text() const { return text_; }

@@ -2,6 +2,7 @@
 
 #include <cctype>
 
+#include "supervisor/config/notify_settings.h"
 #include "supervisor/config/setting_table.h"
 
 namespace pgbr {
@@ -45,6 +46,10 @@ Settings redacted(const Settings& settings) {
   Settings copy = settings;
   redactInPlace(copy.init.password);
   redactInPlace(copy.api_token);
+  redactInPlace(copy.notify.webhook_secret);
+  redactInPlace(copy.notify.smtp_password);
+  // Webhook URLs keep what says where they go, not the token in their path.
+  for (std::string& url : copy.notify.webhook_urls) url = redactWebhookUrl(url);
   for (auto& [name, value] : copy.pgbackrest_env) {
     if (isSecretName(name)) redactInPlace(value);
   }

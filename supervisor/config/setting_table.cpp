@@ -1,7 +1,9 @@
 #include "supervisor/config/setting_table.h"
 
 #include <array>
+#include <vector>
 
+#include "supervisor/config/notify_settings.h"
 #include "supervisor/config/setting_values.h"
 
 namespace pgbr {
@@ -10,7 +12,7 @@ namespace {
 
 using namespace setting_values;  // the parsers and printers each row names
 
-constexpr auto kSpecs = std::to_array<SettingSpec>({
+constexpr auto kCoreSpecs = std::to_array<SettingSpec>({
     // Postgres
     {.env = "PGDATA",
      .flag = "--pgdata",
@@ -326,18 +328,26 @@ constexpr auto kSpecs = std::to_array<SettingSpec>({
 }  // namespace
 
 std::span<const SettingSpec> settingTable() {
-  return kSpecs;
+  // The notification rows live beside their parsers (notify_settings.cpp); --help lists them
+  // after the rest.
+  static const std::vector<SettingSpec> kAll = [] {
+    std::vector<SettingSpec> all(kCoreSpecs.begin(), kCoreSpecs.end());
+    const auto notify = notifySettingSpecs();
+    all.insert(all.end(), notify.begin(), notify.end());
+    return all;
+  }();
+  return kAll;
 }
 
 const SettingSpec* findSettingByEnv(std::string_view name) {
-  for (const SettingSpec& spec : kSpecs) {
+  for (const SettingSpec& spec : settingTable()) {
     if (spec.env == name || (!spec.file_env.empty() && spec.file_env == name)) return &spec;
   }
   return nullptr;
 }
 
 const SettingSpec* findSettingByFlag(std::string_view flag) {
-  for (const SettingSpec& spec : kSpecs) {
+  for (const SettingSpec& spec : settingTable()) {
     if ((!spec.flag.empty() && spec.flag == flag) ||
         (!spec.file_flag.empty() && spec.file_flag == flag)) {
       return &spec;

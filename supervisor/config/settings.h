@@ -27,6 +27,27 @@ struct PostgresInitSettings {
   std::string initdb_dir = "/docker-entrypoint-initdb.d";  // PGBR_INITDB_DIR / --initdb-dir
 };
 
+// Notifications (supervisor/notify/): where alerts go. Nothing is sent when no webhook URL and
+// no SMTP URL is set. Checked together in config/notify_settings.h.
+struct NotifySettings {
+  // PGBR_NOTIFY_WEBHOOK_URLS or _FILE (secret): as given, each optionally prefixed with its
+  // format ("slack+https://...", "discord+https://...", "json+https://...").
+  std::vector<std::string> webhook_urls;
+  std::string webhook_format = "json";  // PGBR_NOTIFY_WEBHOOK_FORMAT: for unprefixed URLs
+  std::string webhook_secret;           // PGBR_NOTIFY_WEBHOOK_SECRET or _FILE (secret)
+  std::string smtp_url;                 // PGBR_NOTIFY_SMTP_URL: smtp://host[:port] or smtps://
+  std::string smtp_user;                // PGBR_NOTIFY_SMTP_USER
+  std::string smtp_password;            // PGBR_NOTIFY_SMTP_PASSWORD or _FILE (secret)
+  std::string email_from;               // PGBR_NOTIFY_EMAIL_FROM
+  std::vector<std::string> email_to;    // PGBR_NOTIFY_EMAIL_TO
+  std::string ca_file;                  // PGBR_NOTIFY_CA_FILE: CA bundle for private endpoints
+  // PGBR_NOTIFY_EVENTS: which notifications are sent.
+  bool events_failures = true;  // a job failed
+  bool events_alerts = true;    // conditions: archiving stuck, WAL backlog, overdue, ...
+  bool events_success = false;  // a job succeeded
+  int retry_hours = 24;         // PGBR_NOTIFY_RETRY_HOURS: give a delivery up after this
+};
+
 struct Settings {
   // Postgres
   std::string pgdata = "/var/lib/postgresql/data";       // PGDATA / --pgdata
@@ -86,6 +107,8 @@ struct Settings {
   std::string api_listen = "127.0.0.1:5000";  // PGBR_API_LISTEN / --api-listen
   std::string api_token;                      // PGBR_API_TOKEN or _FILE (secret)
   AuthMode api_auth = AuthMode::kToken;       // PGBR_API_AUTH=token|none
+
+  NotifySettings notify;
 
   // State and logs
   std::string state_dir = "/var/lib/pgbr-supervisor";  // PGBR_STATE_DIR

@@ -114,8 +114,36 @@ const std::map<std::string, std::pair<std::string, std::string>>& samples() {
       {"PGBR_LOG_MAX_BYTES", {"1048576", "1048576"}},
       {"PGBR_LOG_KEEP", {"0", "0"}},
       {"PGBR_JOB_HISTORY", {"50", "50"}},
+      {"PGBR_NOTIFY_WEBHOOK_URLS",
+       {"https://a.example.com/h/1, slack+https://hooks.slack.com/x",
+        "https://a.example.com/h/1,slack+https://hooks.slack.com/x"}},
+      {"PGBR_NOTIFY_WEBHOOK_FORMAT", {"discord", "discord"}},
+      {"PGBR_NOTIFY_WEBHOOK_SECRET", {"whsec-0123", "whsec-0123"}},
+      {"PGBR_NOTIFY_SMTP_URL", {"smtps://mail.example.com:465", "smtps://mail.example.com:465"}},
+      {"PGBR_NOTIFY_SMTP_USER", {"alerts", "alerts"}},
+      {"PGBR_NOTIFY_SMTP_PASSWORD", {"mail-pa55", "mail-pa55"}},
+      {"PGBR_NOTIFY_EMAIL_FROM", {"pgbr <pgbr@example.com>", "pgbr <pgbr@example.com>"}},
+      {"PGBR_NOTIFY_EMAIL_TO", {"ops@example.com dba@example.com", "ops@example.com,dba@example.com"}},
+      {"PGBR_NOTIFY_CA_FILE", {"/etc/ssl/private-ca.pem", "/etc/ssl/private-ca.pem"}},
+      {"PGBR_NOTIFY_EVENTS", {"all", "failures,alerts,success"}},
+      {"PGBR_NOTIFY_RETRY_HOURS", {"48", "48"}},
   };
   return kSamples;
+}
+
+// The e-mail settings are only accepted together (notify_settings.h): a test that sets one of
+// them alone also sets the rest to a valid value.
+void addCompanions(MapEnvironment& env, const std::string& name) {
+  const std::map<std::string, std::string> kMail = {
+      {"PGBR_NOTIFY_SMTP_URL", "smtp://mail.example.com:587"},
+      {"PGBR_NOTIFY_SMTP_USER", "user"},
+      {"PGBR_NOTIFY_SMTP_PASSWORD", "password"},
+      {"PGBR_NOTIFY_EMAIL_FROM", "a@example.com"},
+      {"PGBR_NOTIFY_EMAIL_TO", "b@example.com"},
+  };
+  if (!kMail.contains(name)) return;
+  for (const auto& [other, value] : kMail)
+    if (other != name) env.set(other, value);
 }
 
 TEST(SettingTableTest, EveryRowHasASample) {
@@ -132,6 +160,7 @@ TEST(SettingTableTest, EveryRowHasASample) {
 TEST_F(LoadTest, EveryVariableIsRead) {
   for (const SettingSpec& spec : settingTable()) {
     MapEnvironment one;
+    addCompanions(one, std::string(spec.env));
     one.set(std::string(spec.env), samples().at(std::string(spec.env)).first);
     const Settings s = loadInvocation({}, one, files).settings;
     EXPECT_EQ(spec.show(s), samples().at(std::string(spec.env)).second) << spec.env;
@@ -142,6 +171,8 @@ TEST_F(LoadTest, EveryVariableIsRead) {
 TEST_F(LoadTest, EveryFlagIsReadInBothSpellings) {
   for (const SettingSpec& spec : settingTable()) {
     if (spec.flag.empty()) continue;
+    env = MapEnvironment();
+    addCompanions(env, std::string(spec.env));
     const auto& [value, shown] = samples().at(std::string(spec.env));
     const Settings joined = settings({std::string(spec.flag) + "=" + value});
     EXPECT_EQ(spec.show(joined), shown) << spec.flag;
@@ -236,11 +267,20 @@ TEST_F(LoadTest, EveryFileFormIsReadWithTrailingNewlinesDropped) {
       {"POSTGRES_DB", [](const Settings& s) { return s.init.db; }},
       {"POSTGRES_INITDB_ARGS", [](const Settings& s) { return s.init.initdb_args; }},
       {"PGBR_API_TOKEN", [](const Settings& s) { return s.api_token; }},
+      {"PGBR_NOTIFY_WEBHOOK_URLS",
+       [](const Settings& s) {
+         std::string out;
+         for (const auto& url : s.notify.webhook_urls) out += (out.empty() ? "" : ", ") + url;
+         return out;
+       }},
+      {"PGBR_NOTIFY_WEBHOOK_SECRET", [](const Settings& s) { return s.notify.webhook_secret; }},
+      {"PGBR_NOTIFY_SMTP_PASSWORD", [](const Settings& s) { return s.notify.smtp_password; }},
   };
   std::set<std::string> covered;
   for (const FileCase& c : cases) {
     const std::string value = samples().at(c.env).first;
     MapEnvironment one;
+    addCompanions(one, c.env);
     one.set(c.env + "_FILE", "/run/secrets/" + c.env);
     files.add("/run/secrets/" + c.env, value + "\n\n");
     const Settings s = loadInvocation({}, one, files).settings;
@@ -254,7 +294,7 @@ TEST_F(LoadTest, EveryFileFormIsReadWithTrailingNewlinesDropped) {
       EXPECT_TRUE(covered.contains(std::string(spec.env))) << spec.env;
     }
   }
-  EXPECT_EQ(covered.size(), 5u);
+  EXPECT_EQ(covered.size(), 8u);
 }
 
 TEST_F(LoadTest, FileKeepsInnerNewlinesAndTrailingSpaces) {

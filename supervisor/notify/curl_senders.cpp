@@ -168,7 +168,7 @@ class CurlMailTransport final : public MailTransport {
     const std::vector<std::string> secrets = {options_.password, options_.url};
     result.error = "sending mail through " + where +
                    " failed: " + scrubSecrets(curlError(rc, error_text), secrets);
-    if (reply != 0) result.error += " (smtp reply " + std::to_string(reply) + ")";
+    if (reply >= 400) result.error += " (smtp reply " + std::to_string(reply) + ")";
     if (rc == CURLE_LOGIN_DENIED) {
       result.permanent = true;
       result.error += "; check PGBR_NOTIFY_SMTP_USER and PGBR_NOTIFY_SMTP_PASSWORD";

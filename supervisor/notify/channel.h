@@ -15,6 +15,7 @@
 // - send() may be called from several threads at once (the worker and a test from the API).
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -60,10 +61,16 @@ struct WebhookOptions {
 std::unique_ptr<Channel> makeWebhookChannel(WebhookOptions options,
                                             std::shared_ptr<HttpTransport> transport);
 
+// Set when the supervisor stops: a libcurl send in progress ends within about a second instead of
+// running to its timeout (so a stop never waits 30 s for a dead mail server while Postgres waits
+// to be shut down). The send then fails as retryable and is delivered after the restart.
+using CancelFlag = std::shared_ptr<const std::atomic<bool>>;
+
 // An HTTP transport for webhooks over libcurl: no request signing, http and https only, no
 // redirects followed (a redirect would resend the body somewhere else), TLS verified, and a whole
 // request given up after `timeout_seconds`.
-std::unique_ptr<HttpTransport> makeCurlWebhookTransport(std::string ca_file, long timeout_seconds);
+std::unique_ptr<HttpTransport> makeCurlWebhookTransport(std::string ca_file, long timeout_seconds,
+                                                        CancelFlag cancel = nullptr);
 
 // One message to hand to an SMTP server.
 struct MailEnvelope {
@@ -86,6 +93,7 @@ struct SmtpOptions {
   std::string password = {};
   std::string ca_file = {};
   long timeout_seconds = 30;
+  CancelFlag cancel = nullptr;
 };
 
 std::unique_ptr<MailTransport> makeCurlMailTransport(SmtpOptions options);

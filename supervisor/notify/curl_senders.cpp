@@ -31,7 +31,19 @@ Easy newEasy() {
   return Easy(curl_easy_init());
 }
 
-void setCommon(CURL* c, char* error_text, const std::string& ca_file, long timeout_seconds) {
+constexpr const char* kCancelled = "stopped: the supervisor is shutting down";
+
+int onProgress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  return static_cast<const std::atomic<bool>*>(user)->load() ? 1 : 0;  // 1 aborts the transfer
+}
+
+void setCommon(CURL* c, char* error_text, const std::string& ca_file, long timeout_seconds,
+               const CancelFlag& cancel) {
+  if (cancel) {
+    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, onProgress);
+    curl_easy_setopt(c, CURLOPT_XFERINFODATA, const_cast<std::atomic<bool>*>(cancel.get()));
+  }
   curl_easy_setopt(c, CURLOPT_ERRORBUFFER, error_text);
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, std::min(kConnectSeconds, timeout_seconds));
@@ -42,6 +54,7 @@ void setCommon(CURL* c, char* error_text, const std::string& ca_file, long timeo
 }
 
 std::string curlError(CURLcode rc, const char* error_text) {
+  if (rc == CURLE_ABORTED_BY_CALLBACK) return kCancelled;
   return error_text[0] != '\0' ? std::string(error_text) : std::string(curl_easy_strerror(rc));
 }
 
@@ -59,8 +72,10 @@ size_t readFromSource(char* into, size_t size, size_t count, void* user) {
 
 class CurlWebhookTransport final : public HttpTransport {
  public:
-  CurlWebhookTransport(std::string ca_file, long timeout_seconds)
-      : ca_file_(std::move(ca_file)), timeout_seconds_(timeout_seconds) {}
+  CurlWebhookTransport(std::string ca_file, long timeout_seconds, CancelFlag cancel)
+      : ca_file_(std::move(ca_file)),
+        timeout_seconds_(timeout_seconds),
+        cancel_(std::move(cancel)) {}
 
   HttpResponse perform(const HttpRequest& request) override {
     HttpResponse response;
@@ -71,7 +86,7 @@ class CurlWebhookTransport final : public HttpTransport {
     }
     CURL* c = curl.get();
     char error_text[CURL_ERROR_SIZE] = {0};
-    setCommon(c, error_text, ca_file_, timeout_seconds_);
+    setCommon(c, error_text, ca_file_, timeout_seconds_, cancel_);
     curl_easy_setopt(c, CURLOPT_URL, request.url.c_str());
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https,http");
     curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
@@ -108,6 +123,7 @@ class CurlWebhookTransport final : public HttpTransport {
  private:
   std::string ca_file_;
   long timeout_seconds_;
+  CancelFlag cancel_;
 };
 
 struct MailUpload {
@@ -137,7 +153,7 @@ class CurlMailTransport final : public MailTransport {
     }
     CURL* c = curl.get();
     char error_text[CURL_ERROR_SIZE] = {0};
-    setCommon(c, error_text, options_.ca_file, options_.timeout_seconds);
+    setCommon(c, error_text, options_.ca_file, options_.timeout_seconds, options_.cancel);
     curl_easy_setopt(c, CURLOPT_URL, options_.url.c_str());
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
     // smtp:// must upgrade with STARTTLS or fail: a password is never sent in clear text.
@@ -187,8 +203,10 @@ class CurlMailTransport final : public MailTransport {
 
 }  // namespace
 
-std::unique_ptr<HttpTransport> makeCurlWebhookTransport(std::string ca_file, long timeout_seconds) {
-  return std::make_unique<CurlWebhookTransport>(std::move(ca_file), timeout_seconds);
+std::unique_ptr<HttpTransport> makeCurlWebhookTransport(std::string ca_file, long timeout_seconds,
+                                                        CancelFlag cancel) {
+  return std::make_unique<CurlWebhookTransport>(std::move(ca_file), timeout_seconds,
+                                                std::move(cancel));
 }
 
 std::unique_ptr<MailTransport> makeCurlMailTransport(SmtpOptions options) {

@@ -35,6 +35,8 @@ void Dispatcher::start() {
 }
 
 void Dispatcher::stop() {
+  stopping_ = true;
+  if (options_.cancel) options_.cancel->store(true);
   if (!worker_.joinable()) return;
   worker_.request_stop();  // wakes the condition variable's stop_token wait
   worker_.join();
@@ -56,6 +58,7 @@ void Dispatcher::run(std::stop_token stop) {
 
 std::optional<WallTime> Dispatcher::tick() {
   for (const Delivery& d : outbox_.due()) {
+    if (stopping_) break;
     Channel* channel = findChannel(d.channel);
     if (channel == nullptr) {
       // The configuration changed across a restart: the channel this was queued for is gone.

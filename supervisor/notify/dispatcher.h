@@ -14,10 +14,13 @@
 // - sendTestNow() sends a test notification to every channel at once from the caller's thread
 //   (each channel's transport bounds its own time, see makeCurlWebhookTransport), records each
 //   result in the outbox's listing and returns them; tests are not retried.
-// - stop() (and the destructor) ends the worker after the send in progress, if any.
+// - stop() (and the destructor) ends the worker after the send in progress, if any; with
+//   `cancel` shared with the libcurl transports (setup.h), that send is aborted within about a
+//   second and stays pending for the next start.
 // - tick() is one pass of the worker, so tests drive the dispatcher with a FakeClock and no thread.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <functional>
 #include <map>
@@ -47,6 +50,8 @@ struct DispatcherOptions {
   int rate_per_minute = 20;
   // The longest the worker sleeps without being woken (a wall clock stepped forward is noticed).
   std::chrono::seconds max_sleep = std::chrono::seconds(30);
+  // Set by stop(); the transports abort a send in progress when it is (channel.h).
+  std::shared_ptr<std::atomic<bool>> cancel = nullptr;
 };
 
 struct ChannelTestResult {
@@ -112,6 +117,7 @@ class Dispatcher final : public NotificationSink {
   std::map<std::string, Bucket> buckets_;
   std::map<std::pair<std::string, std::string>, int64_t> counters_;
   bool wake_ = false;
+  std::atomic<bool> stopping_{false};  // tick() sends nothing more once set
   std::condition_variable_any wakeup_;
   std::jthread worker_;  // last: stopped and joined before the members it uses go
 };

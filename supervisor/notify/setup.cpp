@@ -17,11 +17,12 @@ WebhookFormat formatOf(const std::string& name) {
 
 std::vector<std::unique_ptr<Channel>> makeChannels(const NotifySettings& settings,
                                                    std::shared_ptr<HttpTransport> http,
-                                                   std::shared_ptr<MailTransport> mail) {
+                                                   std::shared_ptr<MailTransport> mail,
+                                                   CancelFlag cancel) {
   std::vector<std::unique_ptr<Channel>> channels;
   const auto targets = notifyWebhookTargets(settings);
   if (!targets.empty() && !http)
-    http = makeCurlWebhookTransport(settings.ca_file, kWebhookTimeoutSeconds);
+    http = makeCurlWebhookTransport(settings.ca_file, kWebhookTimeoutSeconds, cancel);
   for (size_t i = 0; i < targets.size(); ++i) {
     channels.push_back(makeWebhookChannel({"webhook-" + std::to_string(i + 1), targets[i].url,
                                            formatOf(targets[i].format), settings.webhook_secret},
@@ -30,7 +31,7 @@ std::vector<std::unique_ptr<Channel>> makeChannels(const NotifySettings& setting
   if (!settings.smtp_url.empty()) {
     if (!mail)
       mail = makeCurlMailTransport({settings.smtp_url, settings.smtp_user, settings.smtp_password,
-                                    settings.ca_file, kMailTimeoutSeconds});
+                                    settings.ca_file, kMailTimeoutSeconds, cancel});
     channels.push_back(makeMailChannel(
         {"email", settings.email_from, settings.email_to, redactUrl(settings.smtp_url)}, mail));
   }

@@ -22,10 +22,12 @@ namespace pgbr {
 inline constexpr long kWebhookTimeoutSeconds = 20;
 inline constexpr long kMailTimeoutSeconds = 30;
 
-// Null transports are replaced by the libcurl ones.
+// Null transports are replaced by the libcurl ones, which abort when `cancel` is set (pass the
+// same flag as DispatcherOptions::cancel).
 std::vector<std::unique_ptr<Channel>> makeChannels(const NotifySettings& settings,
                                                    std::shared_ptr<HttpTransport> http = nullptr,
-                                                   std::shared_ptr<MailTransport> mail = nullptr);
+                                                   std::shared_ptr<MailTransport> mail = nullptr,
+                                                   CancelFlag cancel = nullptr);
 
 OutboxOptions outboxOptions(const NotifySettings& settings);
 

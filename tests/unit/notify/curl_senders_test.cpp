@@ -6,6 +6,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <condition_variable>
 #include <thread>
 
 #include "supervisor/notify/channel.h"
@@ -33,6 +35,13 @@ class Receiver {
       res.status = 404;
       res.set_content("unknown webhook", "text/plain");
     });
+    // Answers only once release() is called: a receiver that hangs.
+    server_.Post("/slow/SECRET", [this](const httplib::Request&, httplib::Response& res) {
+      std::unique_lock lock(mutex_);
+      entered_ = true;
+      released_cv_.wait_for(lock, std::chrono::seconds(20), [this] { return released_; });
+      res.set_content("late", "text/plain");
+    });
     port_ = server_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
@@ -40,7 +49,19 @@ class Receiver {
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   ~Receiver() { stop(); }
+  bool entered() {
+    std::lock_guard lock(mutex_);
+    return entered_;
+  }
+  void release() {
+    {
+      std::lock_guard lock(mutex_);
+      released_ = true;
+    }
+    released_cv_.notify_all();
+  }
   void stop() {
+    release();
     server_.stop();
     if (thread_.joinable()) thread_.join();
   }
@@ -66,6 +87,9 @@ class Receiver {
   std::thread thread_;
   std::mutex mutex_;
   std::string body_, signature_, content_type_;
+  bool entered_ = false;
+  bool released_ = false;
+  std::condition_variable released_cv_;
 };
 
 TEST(CurlSenders, WebhookArrivesSigned) {
@@ -98,6 +122,27 @@ TEST(CurlSenders, WebhookErrorsAreClassedAndRedacted) {
   EXPECT_FALSE(r.ok);
   EXPECT_FALSE(r.permanent);
   EXPECT_THAT(r.error, HasSubstr("cannot reach http://127.0.0.1:"));
+  EXPECT_THAT(r.error, Not(HasSubstr("SECRET")));
+}
+
+TEST(CurlSenders, CancelEndsASendInProgress) {
+  Receiver receiver;
+  auto cancel = std::make_shared<std::atomic<bool>>(false);
+  auto channel = makeWebhookChannel({"webhook-1", receiver.url("/slow/SECRET")},
+                                    makeCurlWebhookTransport("", 20, cancel));
+  std::jthread canceller([&] {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!receiver.entered() && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    cancel->store(true);
+  });
+  const auto started = std::chrono::steady_clock::now();
+  const DeliveryResult r = channel->send(testing::sampleNotification(kTime));
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5));
+  EXPECT_TRUE(receiver.entered());
+  EXPECT_FALSE(r.ok);
+  EXPECT_FALSE(r.permanent);
+  EXPECT_THAT(r.error, HasSubstr("stopped: the supervisor is shutting down"));
   EXPECT_THAT(r.error, Not(HasSubstr("SECRET")));
 }
 

@@ -179,7 +179,9 @@ TEST(DispatcherThread, WorkerDeliversWhatIsEnqueuedAndStops) {
   auto http = std::make_shared<testing::FakeHttpTransport>();
   std::vector<std::unique_ptr<Channel>> channels;
   channels.push_back(makeWebhookChannel({"webhook-1", "https://h.example.com/x"}, http));
-  Dispatcher dispatcher(outbox, std::move(channels), clock, DispatcherOptions{.max_sleep = 30s});
+  auto cancel = std::make_shared<std::atomic<bool>>(false);
+  Dispatcher dispatcher(outbox, std::move(channels), clock,
+                        DispatcherOptions{.max_sleep = 30s, .cancel = cancel});
   dispatcher.start();
   Notification n = testing::sampleNotification(clock.wall());
   dispatcher.enqueue(n);
@@ -191,7 +193,8 @@ TEST(DispatcherThread, WorkerDeliversWhatIsEnqueuedAndStops) {
   const auto stop_started = std::chrono::steady_clock::now();
   dispatcher.stop();
   EXPECT_LT(std::chrono::steady_clock::now() - stop_started, 5s);
-  dispatcher.stop();  // twice is fine
+  EXPECT_TRUE(cancel->load());  // a send in progress over libcurl would be aborted
+  dispatcher.stop();            // twice is fine
 }
 
 }  // namespace

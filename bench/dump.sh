@@ -8,9 +8,10 @@
 #
 # One supervisor (local repository as repo1, schedules off) in a temporary folder; a pgbench
 # database of scale N (default 50); then N runs (default 5, the order of a and b alternating) of:
-#   dump    a) POST /api/v1/dumps {"databases": ["postgres"]} until its job ended (wall time);
+#   dump    a) POST /api/v1/dumps {"databases": ["postgres"]}: its job's duration (started to
+#              finished, as the API reports it; the client's wall time is shown beside);
 #           b) `pg_dump -Fc` of the same database into a file beside the repository, by hand;
-#   restore a) POST /api/v1/dumps/{id}/restore into a new database until its job ended;
+#   restore a) POST /api/v1/dumps/{id}/restore into a new database: its job's duration;
 #           b) `createdb` + `pg_restore` of b's file by hand.
 # The supervisor's job also takes the globals, counts every table's rows in the dump's snapshot
 # and writes the manifest; that is part of what a user waits for, so it is part of a.
@@ -59,13 +60,19 @@ post_job() { # path, JSON body; prints the job id
   if [ -z "$id" ] || [ "$id" = null ]; then die "the API did not accept POST $1 $2"; fi
   echo "$id"
 }
-run_job() { # path, JSON body; prints "seconds job-id"
+# Prints "seconds job-id client-seconds": the job's own duration as the API reports it (started
+# to finished, to the millisecond), which is what compares with a program timed by hand; and the
+# wall time seen by this client from the POST to the end, which adds the curl and jq processes of
+# this script (shown, not compared).
+run_job() { # path, JSON body
   local t id
   t=$(now)
   id=$(post_job "$1" "$2")
   job_wait "$id"
+  local wall
+  wall=$(elapsed "$t")
   [ "$(job_state "$id")" = succeeded ] || die "job $id ($1) did not succeed: $(call "$api/api/v1/jobs/$id" | jq -r .message)"
-  echo "$(elapsed "$t") $id"
+  echo "$(call "$api/api/v1/jobs/$id" | jq -r '.duration_s') $id $wall"
 }
 dump_id_of_job() { call "$api/api/v1/jobs/$1" | jq -r '.result.dump_id // empty'; }
 latest_dump() { call "$api/api/v1/dumps" | jq -r '.dumps[0].id'; }
@@ -94,41 +101,41 @@ drop_db() { psql_bench -c "drop database if exists \"$1\"" > /dev/null; }
 bench_start dump
 install -d -o postgres "$work/hand"
 
-da='' db='' ra='' rb='' dratios='' rratios=''
+da='' db='' ra='' rb='' daw='' raw='' dratios='' rratios=''
 for i in $(seq 1 "$runs"); do
   drop_db "bench_a_$i"
   drop_db "bench_b_$i"
   if [ $((i % 2)) = 1 ]; then
-    read -r a id < <(run_job /api/v1/dumps '{"databases": ["postgres"]}')
+    read -r a id aw < <(run_job /api/v1/dumps '{"databases": ["postgres"]}')
     b=$(dump_by_hand)
   else
     b=$(dump_by_hand)
-    read -r a id < <(run_job /api/v1/dumps '{"databases": ["postgres"]}')
+    read -r a id aw < <(run_job /api/v1/dumps '{"databases": ["postgres"]}')
   fi
   dump_id=$(dump_id_of_job "$id")
   [ -n "$dump_id" ] || dump_id=$(latest_dump)
   body=$(jq -nc --arg into "bench_a_$i" '{"database": "postgres", "into": $into}')
   if [ $((i % 2)) = 1 ]; then
-    read -r ra_i _ < <(run_job "/api/v1/dumps/$dump_id/restore" "$body")
+    read -r ra_i _ raw_i < <(run_job "/api/v1/dumps/$dump_id/restore" "$body")
     rb_i=$(restore_by_hand "bench_b_$i")
   else
     rb_i=$(restore_by_hand "bench_b_$i")
-    read -r ra_i _ < <(run_job "/api/v1/dumps/$dump_id/restore" "$body")
+    read -r ra_i _ raw_i < <(run_job "/api/v1/dumps/$dump_id/restore" "$body")
   fi
   drop_db "bench_a_$i"
   drop_db "bench_b_$i"
-  da+="$a " db+="$b " ra+="$ra_i " rb+="$rb_i "
+  da+="$a " db+="$b " ra+="$ra_i " rb+="$rb_i " daw+="$aw " raw+="$raw_i "
   dratios+="$(ratio "$a" "$b") " rratios+="$(ratio "$ra_i" "$rb_i") "
-  echo "  run $i: dump $a s / by hand $b s ($(ratio "$a" "$b")); restore $ra_i s / by hand $rb_i s ($(ratio "$ra_i" "$rb_i"))"
+  echo "  run $i: dump $a s (client $aw s) / by hand $b s ($(ratio "$a" "$b")); restore $ra_i s (client $raw_i s) / by hand $rb_i s ($(ratio "$ra_i" "$rb_i"))"
 done
 dump_ratio=$(ratio "$(median <<< "$da")" "$(median <<< "$db")")
 restore_ratio=$(ratio "$(median <<< "$ra")" "$(median <<< "$rb")")
 spread() { tr -s ' ' '\n' <<< "$1" | grep . | sort -g | sed -n '1p;$p' | paste -sd' ' | sed 's/ / to /'; }
 local_summary=$(
-  echo "| step | a) supervisor, median s | b) by hand, median s | a/b | per-run a/b |"
-  echo "| --- | ---: | ---: | ---: | --- |"
-  echo "| dump (local repository) / pg_dump -Fc | $(median <<< "$da") | $(median <<< "$db") | $dump_ratio | $(spread "$dratios") |"
-  echo "| restore into a new database / createdb + pg_restore | $(median <<< "$ra") | $(median <<< "$rb") | $restore_ratio | $(spread "$rratios") |"
+  echo "| step | a) supervisor's job, median s | (client's wall time) | b) by hand, median s | a/b | per-run a/b |"
+  echo "| --- | ---: | ---: | ---: | ---: | --- |"
+  echo "| dump (local repository) / pg_dump -Fc | $(median <<< "$da") | $(median <<< "$daw") | $(median <<< "$db") | $dump_ratio | $(spread "$dratios") |"
+  echo "| restore into a new database / createdb + pg_restore | $(median <<< "$ra") | $(median <<< "$raw") | $(median <<< "$rb") | $restore_ratio | $(spread "$rratios") |"
 )
 bench_cleanup
 trap - EXIT
@@ -144,7 +151,7 @@ if [ "$s3" = 1 ]; then
   # shellcheck disable=SC2086 # s3_env is a list of VAR=value words without blanks
   bench_start dump-s3 $s3_env PGBACKREST_REPO2_PATH=/bench PGBR_DUMP_REPO=2
   trap 'bench_cleanup; stop_s3' EXIT
-  read -r s3_dump _ < <(run_job /api/v1/dumps '{"databases": ["postgres"]}')
+  read -r s3_dump _ _ < <(run_job /api/v1/dumps '{"databases": ["postgres"]}')
   s3_line="| dump of the pgbench database into S3 (s3rver over TLS, one run) | $s3_dump s |"
 
   echo "loading $big_mib MiB of incompressible rows into database big"
@@ -166,7 +173,7 @@ if [ "$s3" = 1 ]; then
     echo "$peak"
   }
   sample_rss "$work/dump.done" > "$work/dump.peak" &
-  read -r big_s big_job < <(run_job /api/v1/dumps '{"databases": ["big"]}')
+  read -r big_s big_job _ < <(run_job /api/v1/dumps '{"databases": ["big"]}')
   touch "$work/dump.done"
   wait
   dump_peak=$(cat "$work/dump.peak")

@@ -1,7 +1,8 @@
-// A dump run, the job of kind "dump": `pg_dumpall --globals-only` once, then `pg_dump -Fc` of each
-// selected database, each read in a snapshot of its own that the supervisor exports
+// A dump run, the job of kind "dump": `pg_dumpall --globals-only` once, beside `pg_dump -Fc` of
+// each selected database, each read in a snapshot of its own that the supervisor exports
 // (pg_export_snapshot() in a REPEATABLE READ transaction held open until pg_dump is done) and
-// counts every table in first, so the manifest's row counts are exactly what the dump holds.
+// counts every table in while pg_dump reads (at the lowest CPU priority), so the manifest's row
+// counts are exactly what the dump holds.
 // Files stream into the store; the manifest is written last; a run that fails or is cancelled
 // removes what it wrote, so no partial run is ever listed. Leftovers of a run cut short by a
 // crash are removed at the start of the next one.

@@ -106,8 +106,9 @@ void JobRunner::run(std::shared_ptr<Context> ctx, JobExecutor executor) {
   });
   store_.put(ctx->snapshot());
   const Job started = ctx->snapshot();
-  spdlog::info("job {} ({} {}) started by {}", started.id, toString(started.kind),
-               started.params.value("type", ""), toString(started.trigger));
+  const std::string type = started.params.value("type", "");
+  spdlog::info("job {} ({}{}{}) started by {}", started.id, toString(started.kind),
+               type.empty() ? "" : " ", type, toString(started.trigger));
   JobOutcome outcome;
   try {
     outcome = executor(*ctx);

@@ -25,7 +25,8 @@ std::string scrubSecrets(std::string text, const std::vector<std::string>& secre
 
 bool isRetryableHttpStatus(long status) {
   if (status == 408 || status == 429) return true;
-  return status < 400 || status >= 500;
+  // Redirects are not followed (the body would go elsewhere): the URL needs fixing, like a 4xx.
+  return status < 300 || status >= 500;
 }
 
 std::string bareAddress(std::string_view address) {

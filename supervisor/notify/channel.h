@@ -8,7 +8,8 @@
 //   appears in a result, a description or a log line: only `scheme://host[:port]/…`. An SMTP
 //   password never appears either; the error text of a failure is scrubbed of both.
 // - Which failures are worth retrying: an HTTP 4xx other than 408 and 429 means the request itself
-//   is refused (a revoked webhook, a malformed body) and is permanent; 5xx, 408, 429 and failures
+//   is refused (a revoked webhook, a malformed body) and is permanent, as is a 3xx (redirects are
+//   not followed, so the URL needs fixing); 5xx, 408, 429 and failures
 //   without an answer (DNS, connect, TLS, timeout) are retryable. For SMTP a 5xx reply and a
 //   refused login are permanent, a 4xx reply and a network failure retryable.
 // - TLS is always verified; `ca_file` replaces the system's CA store for private endpoints.

@@ -11,9 +11,10 @@
 //   token; it is never dropped.
 // - Counters per channel and result ("delivered", "retry", "failed") feed
 //   pgbr_notifications_total{channel,result}.
-// - sendTestNow() sends a test notification to every channel at once from the caller's thread
-//   (each channel's transport bounds its own time, see makeCurlWebhookTransport), records each
-//   result in the outbox's listing and returns them; tests are not retried.
+// - sendTestNow() sends a test notification to every channel in parallel (one thread each) and
+//   returns when all have answered: the caller waits at most the slowest transport's timeout
+//   (setup.h: 20 s for a webhook, 30 s for mail). Each result is recorded in the outbox's
+//   listing; tests are not queued and not retried.
 // - stop() (and the destructor) ends the worker after the send in progress, if any; with
 //   `cancel` shared with the libcurl transports (setup.h), that send is aborted within about a
 //   second and stays pending for the next start.

@@ -40,7 +40,7 @@ TEST(Redaction, ScrubSecretsReplacesEveryOccurrence) {
 }
 
 TEST(Retry, HttpStatusClasses) {
-  for (long s : {400L, 401L, 403L, 404L, 410L, 413L, 422L})
+  for (long s : {301L, 302L, 308L, 400L, 401L, 403L, 404L, 410L, 413L, 422L})
     EXPECT_FALSE(isRetryableHttpStatus(s)) << s;
   for (long s : {408L, 429L, 500L, 502L, 503L, 504L}) EXPECT_TRUE(isRetryableHttpStatus(s)) << s;
 }

@@ -178,13 +178,17 @@ class DumpCapability final : public Capability, public DumpService {
   Outcome<nlohmann::json> dumps() override {
     if (!store_) return unavailable(store_error_);
     std::vector<DumpManifest> runs;
-    if (std::string error = load(&runs); !error.empty())
+    std::vector<UnreadableRun> unreadable;
+    if (std::string error = load(&runs, &unreadable); !error.empty())
       return Error{ErrorCode::kCommandFailed, "cannot list the dumps: " + error};
     nlohmann::json list = nlohmann::json::array();
     for (const DumpManifest& m : runs) list.push_back(summaryJson(m));
+    nlohmann::json bad = nlohmann::json::array();
+    for (const UnreadableRun& r : unreadable) bad.push_back({{"id", r.id}, {"error", r.error}});
     std::lock_guard lock(mutex_);
     return nlohmann::json{
         {"dumps", std::move(list)},
+        {"unreadable", std::move(bad)},
         {"store", store_->describe()},
         {"schedule", schedule_.status()},
         {"retention",
@@ -258,7 +262,8 @@ class DumpCapability final : public Capability, public DumpService {
 
   Outcome<nlohmann::json> removeDump(const std::string& id, const std::string& confirm) override {
     auto m = manifest(id);
-    if (const auto* e = std::get_if<Error>(&m)) return *e;
+    // A run that cannot be read (wrong passphrase, damage: kConflict) may be removed all the same.
+    if (const auto* e = std::get_if<Error>(&m); e && e->code != ErrorCode::kConflict) return *e;
     if (confirm != id)
       return Error{ErrorCode::kConfirmRequired,
                    "removing dump " + id + " cannot be undone: set \"confirm\" to \"" + id + "\""};
@@ -296,33 +301,38 @@ class DumpCapability final : public Capability, public DumpService {
       return Error{ErrorCode::kNotFound,
                    "no dump " + id + "; ids look like 20261206-023000-123 (GET /api/v1/dumps)"};
     std::vector<DumpManifest> runs;
-    if (std::string error = load(&runs); !error.empty())
+    std::vector<UnreadableRun> unreadable;
+    if (std::string error = load(&runs, &unreadable); !error.empty())
       return Error{ErrorCode::kCommandFailed, "cannot list the dumps: " + error};
     for (DumpManifest& m : runs)
       if (m.id == id) return std::move(m);
+    for (const UnreadableRun& r : unreadable)
+      if (r.id == id) return Error{ErrorCode::kConflict, "dump " + id + " cannot be read: " + r.error};
     return Error{ErrorCode::kNotFound, "no dump " + id + "; list them with GET /api/v1/dumps"};
   }
 
   // The runs, from the cache or read from the store. The store is read under load_mutex_ only,
   // never under mutex_, so a slow store never holds up the status or the metrics.
-  std::string load(std::vector<DumpManifest>* out) {
+  std::string load(std::vector<DumpManifest>* out, std::vector<UnreadableRun>* unreadable = nullptr) {
     std::lock_guard load_lock(load_mutex_);
     {
       std::lock_guard lock(mutex_);
       if (loaded_) {
         *out = runs_;
+        if (unreadable) *unreadable = unreadable_;
         return {};
       }
     }
     std::vector<DumpManifest> runs;
-    std::vector<std::string> warnings;
-    if (std::string error = DumpCatalog(*store_).list(&runs, &warnings); !error.empty())
-      return error;
-    for (const std::string& w : warnings) spdlog::warn("dumps: {}", w);
+    std::vector<UnreadableRun> bad;
+    if (std::string error = DumpCatalog(*store_).list(&runs, &bad); !error.empty()) return error;
+    for (const UnreadableRun& r : bad) spdlog::warn("dumps: cannot read dump {}: {}", r.id, r.error);
     std::lock_guard lock(mutex_);
     runs_ = runs;
+    unreadable_ = bad;
     loaded_ = true;
     *out = std::move(runs);
+    if (unreadable) *unreadable = std::move(bad);
     return {};
   }
 
@@ -368,6 +378,7 @@ class DumpCapability final : public Capability, public DumpService {
   CronSchedule schedule_;
   bool loaded_ = false;
   std::vector<DumpManifest> runs_;  // newest first, when loaded_
+  std::vector<UnreadableRun> unreadable_;
   uint64_t failures_ = 0;
   std::optional<Job> last_dump_;
   std::optional<Job> last_restore_;

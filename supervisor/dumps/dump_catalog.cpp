@@ -29,7 +29,8 @@ std::vector<std::string> expiredRuns(const std::vector<DumpManifest>& newest_fir
   return out;
 }
 
-std::string DumpCatalog::list(std::vector<DumpManifest>* out, std::vector<std::string>* warnings) {
+std::string DumpCatalog::list(std::vector<DumpManifest>* out,
+                              std::vector<UnreadableRun>* unreadable) {
   std::vector<ObjectInfo> objects;
   if (std::string error = store_.list("", &objects); !error.empty()) return error;
   for (const ObjectInfo& o : objects) {
@@ -39,7 +40,7 @@ std::string DumpCatalog::list(std::vector<DumpManifest>* out, std::vector<std::s
     if (auto m = manifest(id, &error))
       out->push_back(std::move(*m));
     else
-      warnings->push_back("dump " + id + ": " + error);
+      unreadable->push_back({id, error});
   }
   std::sort(out->begin(), out->end(),
             [](const DumpManifest& a, const DumpManifest& b) { return a.id > b.id; });

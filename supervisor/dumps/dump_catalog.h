@@ -26,12 +26,19 @@ struct DumpRetention {
 std::vector<std::string> expiredRuns(const std::vector<DumpManifest>& newest_first,
                                      const DumpRetention& retention, WallTime now);
 
+// A run whose manifest exists but cannot be read: a wrong passphrase (repo cipher-pass) or damage.
+// It is listed as such, never counted for retention and never removed by it.
+struct UnreadableRun {
+  std::string id;
+  std::string error;
+};
+
 class DumpCatalog {
  public:
   explicit DumpCatalog(ObjectStore& store) : store_(store) {}
 
-  // Every complete run, newest first. Manifests that cannot be read are reported in `warnings`.
-  std::string list(std::vector<DumpManifest>* out, std::vector<std::string>* warnings);
+  // Every complete run, newest first; those whose manifest cannot be read in `unreadable`.
+  std::string list(std::vector<DumpManifest>* out, std::vector<UnreadableRun>* unreadable);
   std::optional<DumpManifest> manifest(const std::string& id, std::string* error);
   std::string writeManifest(const DumpManifest& manifest);
   // Removes every object of run `id`, manifest first.

@@ -59,6 +59,32 @@ function databaseItem(app, run, db, openRestore) {
   );
 }
 
+// Runs whose manifest cannot be read (a wrong repository cipher-pass, or damage): said plainly,
+// since nothing else on the page would show they exist; they are neither restored nor expired.
+function unreadableNotice(unreadable, openDelete) {
+  if (unreadable.length === 0) return null;
+  return h(
+    'div',
+    { class: 'notice notice-warn', role: 'status', testid: 'dumps-unreadable' },
+    icon('info'),
+    h(
+      'div',
+      {},
+      h('p', {}, `${plural(unreadable.length, 'run')} cannot be read and ${unreadable.length === 1 ? 'is' : 'are'} not listed below. `,
+        'Check the repository’s cipher-pass: retention never removes such a run.'),
+      h('ul', {}, unreadable.map((run) =>
+        h('li', { key: run.id, testid: 'dump-unreadable', 'data-id': run.id },
+          h('code', {}, run.id), ` — ${run.error} `,
+          h('button', {
+            type: 'button',
+            class: 'btn btn-small btn-danger-quiet',
+            'aria-label': `Delete dump run ${run.id}`,
+            onClick: () => openDelete({ id: run.id, databases: [] }),
+          }, icon('trash'), 'Delete')))),
+    ),
+  );
+}
+
 function runsTable(app, runs, openRestore, openDelete) {
   if (runs.length === 0) return h('p', { class: 'empty', testid: 'dumps-empty' }, 'No dump has run yet.');
   const rows = runs.map((run) =>
@@ -181,6 +207,6 @@ export function mountDumps(root, app, scope) {
     const info = await app.api.dumps();
     if (!scope.alive) return;
     morph(settingsBox, settingsCard(info));
-    morph(listBox, runsTable(app, info.dumps ?? [], openRestore, openDelete));
+    morph(listBox, h('div', {}, unreadableNotice(info.unreadable ?? [], openDelete), runsTable(app, info.dumps ?? [], openRestore, openDelete)));
   });
 }

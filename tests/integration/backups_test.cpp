@@ -26,13 +26,6 @@ Json jobsOf(const SupervisorUnderTest& sup) {
   return doc.is_object() && doc["jobs"].is_array() ? doc["jobs"] : Json::array();
 }
 
-// A string member, or "" when it is missing or not a string.
-std::string field(const Json& j, const std::string& key) {
-  if (!j.is_object()) return "";
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get_ref<const std::string&>() : std::string();
-}
-
 // Jobs of `kind` (and `trigger` when given), oldest first.
 std::vector<Json> jobsWhere(const SupervisorUnderTest& sup, const std::string& kind,
                             const std::string& trigger = "") {

@@ -18,12 +18,6 @@ namespace {
 // Recording row counts needs drills enabled; this schedule never fires during a test.
 const std::map<std::string, std::string> kDrillEnv{{"PGBR_SCHEDULE_DRILL", "0 0 1 1 *"}};
 
-std::string field(const Json& j, const std::string& key) {
-  if (!j.is_object()) return "";
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get_ref<const std::string&>() : std::string();
-}
-
 bool alive(pid_t pid) {
   const std::string stat = readFile("/proc/" + std::to_string(pid) + "/stat");
   const size_t paren = stat.rfind(')');

@@ -417,6 +417,32 @@ TEST(Dumps, IntoAnEncryptedS3RepositoryChosenByPgbrDumpRepo) {
   EXPECT_EQ(sup.output().find(pass), std::string::npos);
   EXPECT_EQ(sup.output().find(S3Server::kSecret), std::string::npos);
   EXPECT_EQ(list.dump().find(pass), std::string::npos);
+
+  // Restarted with a wrong passphrase: the run is listed as unreadable with the reason, reading
+  // or restoring it is refused with that reason, and nothing of it is removed.
+  sup.stop();
+  sup.env()["PGBACKREST_REPO2_CIPHER_PASS"] = "not-" + pass;
+  sup.start();
+  ASSERT_TRUE(sup.waitReady()) << sup.output();
+  const Json wrong = sup.get("/api/v1/dumps").json();
+  EXPECT_TRUE(wrong["dumps"].empty()) << wrong.dump();
+  ASSERT_EQ(wrong["unreadable"].size(), 1u) << wrong.dump();
+  EXPECT_EQ(wrong["unreadable"][0]["id"], id);
+  EXPECT_NE(field(wrong["unreadable"][0], "error").find("wrong passphrase"), std::string::npos)
+      << wrong.dump();
+  HttpAnswer shown = sup.get("/api/v1/dumps/" + id);
+  EXPECT_EQ(shown.status, 409) << shown.body;
+  EXPECT_NE(shown.body.find("wrong passphrase"), std::string::npos) << shown.body;
+  HttpAnswer refused = sup.post("/api/v1/dumps/" + id + "/restore",
+                                Json{{"database", kOddName}, {"into", "copy2"}});
+  EXPECT_EQ(refused.status, 409) << refused.body;
+  EXPECT_NE(refused.body.find("wrong passphrase"), std::string::npos) << refused.body;
+  EXPECT_EQ(sup.output().find("not-" + pass), std::string::npos);
+  sup.stop();
+  sup.env()["PGBACKREST_REPO2_CIPHER_PASS"] = pass;
+  sup.start();
+  ASSERT_TRUE(sup.waitReady()) << sup.output();
+  EXPECT_EQ(sup.get("/api/v1/dumps/" + id).status, 200);  // the run was kept
 }
 
 // S3 stopped in the middle of a dump: the job fails with the reason, no partial run is listed,

@@ -81,6 +81,13 @@ inline int freePort() {
   return 0;
 }
 
+// A string member, or "" when it is missing or not a string.
+inline std::string field(const nlohmann::json& j, const std::string& key) {
+  if (!j.is_object()) return "";
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get_ref<const std::string&>() : std::string();
+}
+
 inline std::string readFile(const fs::path& p) {
   std::ifstream in(p);
   std::stringstream s;

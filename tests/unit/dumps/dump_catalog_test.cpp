@@ -39,13 +39,14 @@ TEST(DumpCatalog, ListsCompleteRunsNewestFirstAndFindsLeftovers) {
   ASSERT_EQ(put(store, "20261204-000000-000/manifest.json", "{broken"), "");
 
   std::vector<DumpManifest> runs;
-  std::vector<std::string> warnings;
-  ASSERT_EQ(catalog.list(&runs, &warnings), "");
+  std::vector<UnreadableRun> unreadable;
+  ASSERT_EQ(catalog.list(&runs, &unreadable), "");
   ASSERT_EQ(runs.size(), 2u);
   EXPECT_EQ(runs[0].id, "20261203-000000-000");
   EXPECT_EQ(runs[1].id, "20261201-000000-000");
-  ASSERT_EQ(warnings.size(), 1u);
-  EXPECT_NE(warnings[0].find("20261204-000000-000"), std::string::npos);
+  ASSERT_EQ(unreadable.size(), 1u);
+  EXPECT_EQ(unreadable[0].id, "20261204-000000-000");
+  EXPECT_EQ(unreadable[0].error, "the manifest is not JSON");
 
   std::vector<std::string> leftovers;
   ASSERT_EQ(catalog.leftovers(&leftovers), "");

@@ -39,9 +39,10 @@ readonly RUNTIME_PKGS=(postgresql-15 pgbackrest zstd ca-certificates curl xz-uti
 # is on PATH at all, so a newer Node installed by other means is left alone. prometheus is there
 # for its promtool, which checks /metrics; its server is stopped and disabled right after install.
 # python3-botocore checks the SigV4 signatures curl computes for the S3 store (s3rver checks none).
+# python3-aiosmtpd is the real SMTP server (STARTTLS, AUTH) the notification tests send mail to.
 readonly TEST_PKGS=(openssl chromium fonts-dejavu-core podman runc netavark aardvark-dns
   iptables debootstrap debian-archive-keyring wrk hyperfine jq iproute2 prometheus
-  python3-botocore)
+  python3-botocore python3-aiosmtpd)
 
 # Debian's postgresql-common creates and starts a "main" cluster on 5432 when postgresql-15 is
 # installed; the supervisor owns its cluster and port, so that must never happen.

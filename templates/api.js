@@ -155,6 +155,14 @@ export class Api {
   restorePoints() {
     return this.get('/api/v1/restore-points');
   }
+  // GET answers the channels, the active alerts and the recent deliveries (newest first); the
+  // test waits for every channel's answer and reports each one.
+  notifications(limit = 50) {
+    return this.get(`/api/v1/notifications?limit=${limit}`);
+  }
+  testNotifications() {
+    return this.post('/api/v1/notifications/test');
+  }
   processes() {
     return this.get('/api/v1/processes');
   }

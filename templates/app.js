@@ -2,7 +2,8 @@
 //
 // Policy:
 // - One embedded page serves every view: the route lives in the hash (#/overview, #/backups,
-//   #/jobs/<id>, #/processes, #/restore, #/drills/<id>, #/dumps), so the server needs no page routes.
+//   #/jobs/<id>, #/processes, #/restore, #/drills/<id>, #/dumps, #/notifications), so the server
+//   needs no page routes.
 // - Signed out, only the sign-in form is on the page. GET /api/v1/session decides: auth "none"
 //   skips sign-in; any 401 later brings the form back and, once signed in, the same view.
 // - Each view runs inside a Scope that owns its timers and live streams; leaving the view
@@ -19,6 +20,7 @@ import { mountProcesses } from './views/processes.js';
 import { mountRestore } from './views/restore.js';
 import { mountDrills } from './views/drills.js';
 import { mountDumps } from './views/dumps.js';
+import { mountNotifications } from './views/notifications.js';
 
 const ROUTES = {
   overview: { title: 'Overview', mount: mountOverview },
@@ -28,6 +30,7 @@ const ROUTES = {
   restore: { title: 'Restore', mount: mountRestore },
   drills: { title: 'Drills', mount: mountDrills },
   dumps: { title: 'Dumps', mount: mountDumps },
+  notifications: { title: 'Notifications', mount: mountNotifications },
 };
 const PRODUCT = 'pgbr-supervisor';
 

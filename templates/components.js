@@ -1,12 +1,12 @@
 // Pieces several pages share: state badges, progress bars, the confirmation dialog, the log
-// viewer and the live job-log follower.
+// viewer, the live job-log follower and the list of active alerts.
 //
 // Every state is shown as a word next to its colour and icon, so the page reads the same
 // without colour.
 
 import { h, icon, clear } from './dom.js';
 import { typeMark, TYPE_WORDS } from './charts.js';
-import { capitalize } from './format.js';
+import { capitalize, localTime, relative, shortTime } from './format.js';
 
 const TONE_ICONS = { ok: 'ok', bad: 'bad', warn: 'warn', info: 'run', neutral: 'idle' };
 
@@ -300,4 +300,43 @@ export function jobTitle(job) {
   if (job?.kind === 'backup' && type) return `${TYPE_WORDS[type] ?? type} backup`;
   if (job?.kind === 'restore' && type) return `Restore (${type})`;
   return KIND_WORDS[job?.kind] ?? job?.kind ?? 'Job';
+}
+
+// Alert severities as the notifications name them (supervisor/notify/): the tone, the icon and
+// the word people read.
+const SEVERITIES = {
+  critical: { tone: 'bad', icon: 'bad', word: 'Critical' },
+  warning: { tone: 'warn', icon: 'warn', word: 'Warning' },
+  info: { tone: 'info', icon: 'info', word: 'Info' },
+};
+
+export function severityBadge(severity, props = {}) {
+  const known = SEVERITIES[severity] ?? { tone: 'neutral', icon: 'info', word: severity ?? 'unknown' };
+  return h('span', { class: ['badge', `tone-${known.tone}`], 'data-severity': severity ?? '', ...props }, icon(known.icon), known.word);
+}
+
+// The active alerts, most severe first: severity, message and since when. Nothing when none.
+export function activeAlerts(alerts, { testid = 'active-alerts', label = 'Active alerts', link = false } = {}) {
+  if (!alerts?.length) return null;
+  const rank = { critical: 0, warning: 1, info: 2 };
+  const sorted = [...alerts].sort((a, b) => (rank[a.severity] ?? 3) - (rank[b.severity] ?? 3) || String(a.since).localeCompare(String(b.since)));
+  const worst = SEVERITIES[sorted[0].severity]?.tone ?? 'neutral';
+  return h(
+    'section',
+    { class: ['alerts', `alerts-${worst}`], testid, 'aria-label': label },
+    h(
+      'ul',
+      { class: 'alert-list' },
+      sorted.map((alert) =>
+        h(
+          'li',
+          { key: alert.condition, class: 'alert-row', testid: 'alert', 'data-condition': alert.condition, 'data-severity': alert.severity },
+          severityBadge(alert.severity),
+          h('span', { class: 'alert-row-message' }, alert.message || alert.condition),
+          h('span', { class: 'alert-row-since muted small', title: localTime(alert.since) }, `since ${shortTime(alert.since)} (${relative(alert.since)})`),
+        ),
+      ),
+    ),
+    link ? h('p', { class: 'alerts-more small' }, h('a', { href: '#/notifications', testid: 'alerts-link' }, 'Notifications and the delivery log')) : null,
+  );
 }

@@ -1,12 +1,14 @@
 // Overview: is the data safe right now, and what is the supervisor doing?
 //
-// One verdict line first (safe / attention needed / at risk) with the reasons, then Postgres,
-// WAL archiving, the repository, the running job with live progress and the schedule. Status is
-// polled every 2 s; the page is re-rendered in place (morph) so focus and scroll survive.
+// The active alerts first (each one while its condition lasts), then one verdict line (safe /
+// attention needed / at risk) with the reasons, then Postgres, WAL archiving, the repository,
+// the running job with live progress and the schedule. Status is polled every 2 s; the page is
+// re-rendered in place (morph) so focus and scroll survive.
 
 import { h, morph, icon } from '../dom.js';
 import {
   badge, processBadge, jobBadge, progressBar, keyValues, backupButtons, jobTitle, cancelJobButton, scrollTable, backupLabel,
+  activeAlerts,
 } from '../components.js';
 import { typeMark, TYPE_WORDS } from '../charts.js';
 import { DASH, duration, ago, relative, localTime, plural, shortTime } from '../format.js';
@@ -324,6 +326,7 @@ export function mountOverview(root, app, scope) {
     app.noteStatus(status);
     morph(
       body,
+      activeAlerts(status.alerts, { testid: 'overview-alerts', link: true }),
       drillAlarm(status.drill),
       verdict(status),
       drillLine(status.drill),

@@ -17,6 +17,7 @@
 #include "supervisor/config/listen_address.h"
 #include "supervisor/drill/drill_capability.h"
 #include "supervisor/dumps/dump_capability.h"
+#include "supervisor/notify/notify_capability.h"
 #include "supervisor/os/folders.h"
 #include "supervisor/os/identity.h"
 #include "supervisor/os/signals.h"
@@ -174,6 +175,7 @@ int main(int argc, char** argv) {
   supervisor.add(restorePointsCapability());  // after prepare(): it reads the state folder
   supervisor.add(makeDrillCapability);
   supervisor.add(makeDumpCapability);
+  supervisor.add(makeNotifyCapability);
 
   ApiOptions api_options;
   api_options.auth = settings.api_auth;

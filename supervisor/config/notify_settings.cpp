@@ -166,6 +166,13 @@ std::string showEvents(const Settings& s) {
   return words.empty() ? "none" : joined(words);
 }
 
+Reason wholeInto(const std::string& v, long long low, long long high, const char* unit, int* out) {
+  long long value = 0;
+  if (auto reason = setting_values::parseWhole(v, low, high, unit, &value)) return reason;
+  *out = static_cast<int>(value);
+  return std::nullopt;
+}
+
 constexpr auto kNotifySpecs = std::to_array<SettingSpec>({
     {.env = "PGBR_NOTIFY_WEBHOOK_URLS",
      .file_env = "PGBR_NOTIFY_WEBHOOK_URLS_FILE",
@@ -282,6 +289,42 @@ constexpr auto kNotifySpecs = std::to_array<SettingSpec>({
        return std::nullopt;
      },
      .show = [](const Settings& s) { return std::to_string(s.notify.retry_hours); }},
+    {.env = "PGBR_NOTIFY_ARCHIVE_STUCK_S",
+     .flag = "--notify-archive-stuck-s",
+     .metavar = "SECONDS",
+     .help = "alert \"archiving stuck\" when the oldest WAL segment waiting in "
+             "pg_wal/archive_status is older than this (archive_timeout is 60 s)",
+     .apply = [](Settings& s, const std::string& v) -> Reason {
+       return wholeInto(v, 30, 86400, " of seconds", &s.notify.archive_stuck_s);
+     },
+     .show = [](const Settings& s) { return std::to_string(s.notify.archive_stuck_s); }},
+    {.env = "PGBR_NOTIFY_WAL_MIN_FREE_PCT",
+     .flag = "--notify-wal-min-free-pct",
+     .metavar = "PERCENT",
+     .help = "WAL backlog guard: alert when the file system holding pg_wal has less free space "
+             "than this (percent of its size)",
+     .apply = [](Settings& s, const std::string& v) -> Reason {
+       return wholeInto(v, 1, 90, " percent", &s.notify.wal_min_free_pct);
+     },
+     .show = [](const Settings& s) { return std::to_string(s.notify.wal_min_free_pct); }},
+    {.env = "PGBR_NOTIFY_WAL_FILL_MINUTES",
+     .flag = "--notify-wal-fill-minutes",
+     .metavar = "MINUTES",
+     .help = "WAL backlog guard: alert when, while WAL waits to be archived, the file system "
+             "holding pg_wal would be full within this many minutes at the rate it fills",
+     .apply = [](Settings& s, const std::string& v) -> Reason {
+       return wholeInto(v, 1, 10080, " of minutes", &s.notify.wal_fill_minutes);
+     },
+     .show = [](const Settings& s) { return std::to_string(s.notify.wal_fill_minutes); }},
+    {.env = "PGBR_NOTIFY_OVERDUE_MINUTES",
+     .flag = "--notify-overdue-minutes",
+     .metavar = "MINUTES",
+     .help = "alert that a schedule (backups, dump, drill) is overdue when this long after a "
+             "scheduled run's time no run of it has succeeded",
+     .apply = [](Settings& s, const std::string& v) -> Reason {
+       return wholeInto(v, 1, 10080, " of minutes", &s.notify.overdue_minutes);
+     },
+     .show = [](const Settings& s) { return std::to_string(s.notify.overdue_minutes); }},
 });
 
 }  // namespace

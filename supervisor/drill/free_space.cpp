@@ -12,22 +12,6 @@ constexpr uint64_t kMinHeadroom = 256 * kMiB;
 constexpr uint64_t kMinReserve = kGiB;
 }  // namespace
 
-std::string humanBytes(uint64_t bytes) {
-  static constexpr const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
-  double value = static_cast<double>(bytes);
-  size_t unit = 0;
-  while (value >= 1024 && unit + 1 < std::size(kUnits)) {
-    value /= 1024;
-    ++unit;
-  }
-  char text[32];
-  if (unit == 0 || value >= 100)
-    std::snprintf(text, sizeof text, "%.0f %s", value, kUnits[unit]);
-  else
-    std::snprintf(text, sizeof text, "%.1f %s", value, kUnits[unit]);
-  return text;
-}
-
 SpaceDecision decideSpace(const SpaceFacts& facts, const std::string& where) {
   SpaceDecision d;
   d.available_bytes = facts.available_bytes;

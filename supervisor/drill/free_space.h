@@ -12,6 +12,8 @@
 #include <optional>
 #include <string>
 
+#include "supervisor/common/human_units.h"
+
 namespace pgbr {
 
 struct SpaceFacts {
@@ -37,8 +39,5 @@ struct SpaceMeasure {
   std::string error;  // empty on success
 };
 SpaceMeasure measureSpace(const std::filesystem::path& path);
-
-// "1.5 GiB", "300 MiB", "12 KiB", "512 B".
-std::string humanBytes(uint64_t bytes);
 
 }  // namespace pgbr

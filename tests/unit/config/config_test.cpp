@@ -127,6 +127,10 @@ const std::map<std::string, std::pair<std::string, std::string>>& samples() {
       {"PGBR_NOTIFY_CA_FILE", {"/etc/ssl/private-ca.pem", "/etc/ssl/private-ca.pem"}},
       {"PGBR_NOTIFY_EVENTS", {"all", "failures,alerts,success"}},
       {"PGBR_NOTIFY_RETRY_HOURS", {"48", "48"}},
+      {"PGBR_NOTIFY_ARCHIVE_STUCK_S", {"90", "90"}},
+      {"PGBR_NOTIFY_WAL_MIN_FREE_PCT", {"15", "15"}},
+      {"PGBR_NOTIFY_WAL_FILL_MINUTES", {"30", "30"}},
+      {"PGBR_NOTIFY_OVERDUE_MINUTES", {"120", "120"}},
   };
   return kSamples;
 }

@@ -121,6 +121,30 @@ TEST_F(NotifySettingsTest, EventsAndRetryHours) {
   EXPECT_EQ(settings().notify.retry_hours, 72);
 }
 
+TEST_F(NotifySettingsTest, AlertThresholdsHaveDefaultsAndRanges) {
+  Settings s = settings();
+  EXPECT_EQ(s.notify.archive_stuck_s, 180);
+  EXPECT_EQ(s.notify.wal_min_free_pct, 10);
+  EXPECT_EQ(s.notify.wal_fill_minutes, 60);
+  EXPECT_EQ(s.notify.overdue_minutes, 60);
+  env.set("PGBR_NOTIFY_ARCHIVE_STUCK_S", "10");
+  EXPECT_THAT(error(), HasSubstr("PGBR_NOTIFY_ARCHIVE_STUCK_S: \"10\" is out of range; set a "
+                                 "whole number of seconds from 30 to 86400"));
+  env.set("PGBR_NOTIFY_ARCHIVE_STUCK_S", "45");
+  env.set("PGBR_NOTIFY_WAL_MIN_FREE_PCT", "95");
+  EXPECT_THAT(error(), HasSubstr("PGBR_NOTIFY_WAL_MIN_FREE_PCT"));
+  env.set("PGBR_NOTIFY_WAL_MIN_FREE_PCT", "20");
+  env.set("PGBR_NOTIFY_WAL_FILL_MINUTES", "soon");
+  EXPECT_THAT(error(), HasSubstr("PGBR_NOTIFY_WAL_FILL_MINUTES"));
+  env.set("PGBR_NOTIFY_WAL_FILL_MINUTES", "15");
+  env.set("PGBR_NOTIFY_OVERDUE_MINUTES", "30");
+  s = settings();
+  EXPECT_EQ(s.notify.archive_stuck_s, 45);
+  EXPECT_EQ(s.notify.wal_min_free_pct, 20);
+  EXPECT_EQ(s.notify.wal_fill_minutes, 15);
+  EXPECT_EQ(s.notify.overdue_minutes, 30);
+}
+
 TEST_F(NotifySettingsTest, CaFileMustBeAbsolute) {
   env.set("PGBR_NOTIFY_CA_FILE", "ca.pem");
   EXPECT_THAT(error(), HasSubstr("PGBR_NOTIFY_CA_FILE"));

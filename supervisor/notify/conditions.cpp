@@ -56,6 +56,11 @@ std::optional<Finding> jobFinding(const Job& job) {
   return f;
 }
 
+std::string jobSucceededMessage(const Job& job) {
+  return "The " + jobWhat(job) + " succeeded (job " + job.id + ")" +
+         (job.backup_label.empty() ? "" : ": backup " + job.backup_label) + ".";
+}
+
 Finding archiveFinding(const ArchiveHealth& health, Seconds stuck_after) {
   Finding f;
   f.condition = "archive";
@@ -114,8 +119,13 @@ Finding repositoryFinding(const std::optional<backrest::InfoModel>& model,
   }
   f.details = {{"code", model->status.code}, {"stanza", model->stanza}};
   if (model->status.code != 0) {
+    // Code 99 ("other") says no more itself: each repository's own message does.
+    std::string why = model->status.message;
+    for (const backrest::RepoStatus& r : model->repos)
+      if (r.status.code != 0 && !r.status.message.empty())
+        why += "; repo" + std::to_string(r.key) + ": " + r.status.message;
     f.verdict = Verdict::kFiring;
-    f.message = "The repository's status is not ok: " + model->status.message + " (code " +
+    f.message = "The repository's status is not ok: " + why + " (code " +
                 std::to_string(model->status.code) + ").";
   } else {
     f.verdict = Verdict::kResolved;

@@ -44,6 +44,8 @@ struct Finding {
 // firing when it failed, resolved when one of the same kind succeeded; nullopt for a job that was
 // cancelled or is not finished.
 std::optional<Finding> jobFinding(const Job& job);
+// The note sent for a job that succeeded, when successes are asked for (PGBR_NOTIFY_EVENTS).
+std::string jobSucceededMessage(const Job& job);
 
 // "archive": WAL archiving fails (the archiver's last attempt failed and a segment has waited
 // at least a minute, or `stuck_after` when that is shorter) or is stuck (the oldest segment

@@ -84,7 +84,7 @@ class NotifyCapability final : public Capability, public NotificationService {
     if (!f) return;
     if (p_.settings.notify.events_failures) apply(*f);
     if (f->verdict == Verdict::kResolved && p_.settings.notify.events_success)
-      tracker_.announce("job-succeeded", Severity::kInfo, f->message, f->details);
+      tracker_.announce("job-succeeded", Severity::kInfo, jobSucceededMessage(job), f->details);
   }
 
   void addStatus(json& status) override {

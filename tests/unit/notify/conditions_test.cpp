@@ -38,6 +38,10 @@ TEST(JobFinding, AFailureFiresPerKindAndTypeAndASuccessResolvesIt) {
   ASSERT_TRUE(ok);
   EXPECT_EQ(ok->condition, "job-failed:backup-full");
   EXPECT_EQ(ok->verdict, Verdict::kResolved);
+  Job made = finishedJob(JobKind::kBackup, JobState::kSucceeded, "full");
+  made.backup_label = "20261206-010000F";
+  EXPECT_EQ(jobSucceededMessage(made),
+            "The full backup succeeded (job 20261206T010000Z-0001): backup 20261206-010000F.");
 
   auto dump = jobFinding(finishedJob(JobKind::kDump, JobState::kFailed));
   ASSERT_TRUE(dump);
@@ -98,6 +102,10 @@ TEST(RepositoryFinding, NotOkOrUnreadableFires) {
   f = repositoryFinding(m, "");
   EXPECT_EQ(f.verdict, Verdict::kFiring);
   EXPECT_THAT(f.message, HasSubstr("missing stanza data (code 2)"));
+  m.status = {99, "other"};
+  m.repos = {{1, "none", {0, "ok"}}, {2, "none", {99, "unable to connect to 127.0.0.1:9000"}}};
+  EXPECT_THAT(repositoryFinding(m, "").message,
+              HasSubstr("not ok: other; repo2: unable to connect to 127.0.0.1:9000 (code 99)"));
   m.status = {0, "ok"};
   EXPECT_EQ(repositoryFinding(m, "").verdict, Verdict::kResolved);
 }

@@ -334,6 +334,9 @@ export function activeAlerts(alerts, { testid = 'active-alerts', label = 'Active
           severityBadge(alert.severity),
           h('span', { class: 'alert-row-message' }, alert.message || alert.condition),
           h('span', { class: 'alert-row-since muted small', title: localTime(alert.since) }, `since ${shortTime(alert.since)} (${relative(alert.since)})`),
+          alert.details?.job_id
+            ? h('a', { class: 'small', href: `#/jobs/${encodeURIComponent(alert.details.job_id)}`, testid: 'alert-job' }, 'Open the job')
+            : null,
         ),
       ),
     ),

@@ -126,7 +126,7 @@ function eventCell(n) {
   if (!n) return DASH;
   return [
     h('span', { class: 'nowrap' }, h('strong', {}, n.event || n.condition || DASH), ' ',
-      stateMark(n.state)),
+      n.state && n.state !== n.event ? stateMark(n.state) : null),
     n.condition && n.condition !== n.event ? [h('br'), h('code', { class: 'small muted' }, n.condition)] : null,
     n.message ? [h('br'), h('span', { class: 'small' }, n.message)] : null,
   ];

@@ -225,9 +225,24 @@ std::string truncateUtf8(std::string_view text, size_t max) {
   return std::string(text);
 }
 
+// A first line too long for a title is cut where its first clause ends (": " or ". " outside
+// parentheses: "The full backup failed (job …): <pgBackRest's error>" gives "The full backup
+// failed (job …)"), else at the limit.
+std::string headline(const std::string& line) {
+  if (line.size() <= kTitleMessageMax) return line;
+  int depth = 0;
+  for (size_t i = 0; i + 1 < line.size() && i <= kTitleMessageMax; ++i) {
+    if (line[i] == '(') ++depth;
+    if (line[i] == ')' && depth > 0) --depth;
+    if (depth == 0 && (line[i] == ':' || line[i] == '.') && line[i + 1] == ' ' && i > 0)
+      return line.substr(0, i);
+  }
+  return truncateUtf8(line, kTitleMessageMax);
+}
+
 std::string notificationTitle(const Notification& n) {
   const std::string tag = n.stanza.empty() ? "[pgbr]" : "[pgbr " + n.stanza + "]";
-  return tag + " " + stateWord(n) + ": " + truncateUtf8(firstLine(n.message), kTitleMessageMax);
+  return tag + " " + stateWord(n) + ": " + headline(firstLine(n.message));
 }
 
 std::string renderJsonWebhook(const Notification& n) {

@@ -19,8 +19,6 @@
 namespace pgbr::it {
 namespace {
 
-const char* const kPgBin = "/usr/lib/postgresql/15/bin";
-
 Json jobsOf(const SupervisorUnderTest& sup) {
   auto doc = sup.get("/api/v1/jobs?limit=100").json();
   return doc.is_object() && doc["jobs"].is_array() ? doc["jobs"] : Json::array();
@@ -152,23 +150,6 @@ std::string nowRfc3339() {
   char buf[32];
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return buf;
-}
-
-std::map<std::string, std::string> withPassword() {
-  return {{"PGPASSWORD", "it-secret-pw"}};
-}
-
-std::vector<std::string> pgbench(const SupervisorUnderTest& sup, std::vector<std::string> args) {
-  std::vector<std::string> argv{std::string(kPgBin) + "/pgbench",
-                                "-h",
-                                sup.socketDir().string(),
-                                "-p",
-                                std::to_string(sup.pgPort()),
-                                "-U",
-                                "postgres"};
-  argv.insert(argv.end(), args.begin(), args.end());
-  argv.push_back("postgres");
-  return argv;
 }
 
 // Waits until the job reached a final state and returns it. Polls closely by default: a client

@@ -25,7 +25,6 @@
 namespace pgbr::it {
 namespace {
 
-const std::string kPgBin = "/usr/lib/postgresql/15/bin";
 
 // initdb's closing fsync of the new cluster is the slowest step of a fresh start on a busy
 // machine, and no test here depends on it (a killed process loses nothing the kernel holds).

@@ -81,6 +81,9 @@ inline int freePort() {
   return 0;
 }
 
+// PostgreSQL 15's programs, as Debian installs them.
+inline const std::string kPgBin = "/usr/lib/postgresql/15/bin";
+
 // A string member, or "" when it is missing or not a string.
 inline std::string field(const nlohmann::json& j, const std::string& key) {
   if (!j.is_object()) return "";
@@ -432,5 +435,20 @@ class SupervisorUnderTest {
   do {                                                                          \
     if (::geteuid() != 0) GTEST_SKIP() << "integration tests must run as root"; \
   } while (0)
+
+// The password every SupervisorUnderTest's postgres user has, for client programs.
+inline std::map<std::string, std::string> withPassword() {
+  return {{"PGPASSWORD", "it-secret-pw"}};
+}
+
+// pgbench against the supervisor's Postgres (database postgres), with `args` before the name.
+inline std::vector<std::string> pgbench(const SupervisorUnderTest& sup,
+                                        std::vector<std::string> args) {
+  std::vector<std::string> argv{kPgBin + "/pgbench", "-h", sup.socketDir().string(), "-p",
+                                std::to_string(sup.pgPort()), "-U", "postgres"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  argv.push_back("postgres");
+  return argv;
+}
 
 }  // namespace pgbr::it

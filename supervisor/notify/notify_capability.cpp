@@ -68,6 +68,7 @@ class NotifyCapability final : public Capability, public NotificationService {
       if (!checking_ || (last_check_ && now - *last_check_ < kCheckEvery)) return;
       last_check_ = now;
     }
+    reportWriteErrors();
     if (!p_.settings.notify.events_alerts) return;
     checkPostgres();
     checkArchive();
@@ -146,6 +147,20 @@ class NotifyCapability final : public Capability, public NotificationService {
       tracker_.raise(f.condition, f.severity, f.message, f.details);
     else if (f.verdict == Verdict::kResolved)
       tracker_.clear(f.condition, f.message, f.details);
+  }
+
+  // A notification that cannot be written to disk is still sent from memory, but would not
+  // survive a restart: said once when it starts and once when writing works again.
+  void reportWriteErrors() {
+    const std::string error = outbox_.writeError().empty() ? tracker_.writeError()
+                                                           : outbox_.writeError();
+    if (error == write_error_seen_) return;
+    if (error.empty())
+      spdlog::info("notify: the outbox and alert state are written to disk again");
+    else
+      spdlog::error("notify: cannot write {} (notifications are kept in memory only): {}",
+                    notifyFolder(p_.settings).string(), error);
+    write_error_seen_ = error;
   }
 
   void checkPostgres() {
@@ -246,6 +261,7 @@ class NotifyCapability final : public Capability, public NotificationService {
   WalSpaceGuard guard_;  // loop thread only, like the members below
   const WallTime started_at_;
   int restarts_seen_ = 0;
+  std::string write_error_seen_;
   std::optional<WallTime> info_seen_;
   std::optional<backrest::InfoModel> last_info_;
   std::optional<MonoTime> last_overdue_;

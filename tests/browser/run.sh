@@ -160,6 +160,8 @@ rm -f "$screenshots"/[0-9][0-9]-*.png "$screenshots"/failed-*.png
 say "screenshots go to $screenshots"
 
 tests_started=$SECONDS
+# One node process for every scenario: dashboard.test.mjs imports scenarios/*.mjs in the order
+# they depend on each other, sharing one browser and this one supervisor.
 set +e
 PGBR_URL="http://127.0.0.1:$api_port/" \
   PGBR_TOKEN="$token" \

@@ -121,6 +121,8 @@ export function restoreForm(app, scope, run, database, onClose) {
         try {
           const { job } = await app.api.restoreDump(run.id, request);
           app.clearError('action');
+          // A replace asks for the name again: the button must not replace twice on one typing.
+          confirmInput.value = '';
           const target = replace.checked ? database : into;
           watchJob(app, scope, jobBox, job.id, `Restore of ${database} into ${target}`, () => {
             update();

@@ -128,6 +128,9 @@ scenario('5d. dumps: run one, download a database, restore it into a new name, t
   );
   assert.equal(await replaceLine.getAttribute('data-state'), 'succeeded', await replaceLine.textContent());
   assert.match(await replaceLine.textContent(), new RegExp(`Restore of ${db} into ${db}: job`));
+  // Done, the form asks for the name again before another replace.
+  assert.equal(await testid('dump-restore-confirm').inputValue(), '');
+  assert.equal(await testid('dump-restore-submit').isDisabled(), true, 'a second replace needs the name again');
   await shot('05d-dumps-replaced');
 
   // The API: the job says it replaced the database with the manifest's rows, and the database

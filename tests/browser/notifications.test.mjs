@@ -22,6 +22,8 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
+import { eventually } from './lib/wait.mjs';
+
 const require = createRequire(import.meta.url);
 const { chromium } = require('playwright-core');
 
@@ -48,23 +50,6 @@ let page;
 const pageErrors = [];
 
 // ------------------------------------------------------------------------------------ helpers
-
-async function eventually(what, check, { timeout = 30000, step = 250 } = {}) {
-  const deadline = Date.now() + timeout;
-  let last;
-  for (;;) {
-    try {
-      last = await check();
-      if (last) return last;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeout} ms waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, step));
-  }
-}
 
 function freePort() {
   return new Promise((resolve, reject) => {

@@ -6,6 +6,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 
+export { eventually } from './wait.mjs';
+
 function required(name) {
   const value = process.env[name];
   if (!value) throw new Error(`${name} is not set: start the tests with tests/browser/run.sh`);
@@ -74,20 +76,3 @@ export function psql(statements, { mayFail = false, database = 'postgres' } = {}
   return { ok: result.status === 0, out: result.stdout.trim(), err: result.stderr.trim() };
 }
 
-// Polls `check` (may be async) until it returns a truthy value; returns that value.
-export async function eventually(what, check, { timeout = 30000, step = 250 } = {}) {
-  const deadline = Date.now() + timeout;
-  let last;
-  for (;;) {
-    try {
-      last = await check();
-      if (last) return last;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeout} ms waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, step));
-  }
-}

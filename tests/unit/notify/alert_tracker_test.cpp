@@ -34,7 +34,7 @@ TEST_F(AlertTrackerTest, RaiseOnceUntilCleared) {
   EXPECT_FALSE(t->raise("archive-stuck", Severity::kCritical, "wal archiving is still stuck"));
   EXPECT_FALSE(t->raise("archive-stuck", Severity::kWarning, "wal archiving is stuck"));
   ASSERT_EQ(sink.received.size(), 1u);
-  const Notification& firing = sink.received[0];
+  const Notification firing = sink.received[0];  // a copy: later raises grow the vector
   EXPECT_EQ(firing.condition, "archive-stuck");
   EXPECT_EQ(firing.event, "archive-stuck");
   EXPECT_EQ(firing.state, AlertState::kFiring);
@@ -47,7 +47,7 @@ TEST_F(AlertTrackerTest, RaiseOnceUntilCleared) {
   EXPECT_TRUE(t->clear("archive-stuck", "wal archiving works again"));
   EXPECT_FALSE(t->clear("archive-stuck", "wal archiving works again"));
   ASSERT_EQ(sink.received.size(), 2u);
-  const Notification& resolved = sink.received[1];
+  const Notification resolved = sink.received[1];
   EXPECT_EQ(resolved.state, AlertState::kResolved);
   EXPECT_EQ(resolved.severity, Severity::kCritical);
   EXPECT_EQ(resolved.message, "wal archiving works again");

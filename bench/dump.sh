@@ -172,20 +172,23 @@ if [ "$s3" = 1 ]; then
     done
     echo "$peak"
   }
+  # The sampler's own pid: a bare `wait` would also wait for the supervisor, a child too.
   sample_rss "$work/dump.done" > "$work/dump.peak" &
+  sampler=$!
   read -r big_s big_job _ < <(run_job /api/v1/dumps '{"databases": ["big"]}')
   touch "$work/dump.done"
-  wait
+  wait "$sampler"
   dump_peak=$(cat "$work/dump.peak")
   big_id=$(dump_id_of_job "$big_job")
   [ -n "$big_id" ] || big_id=$(latest_dump)
   big_bytes=$(call "$api/api/v1/dumps/$big_id" | jq '[.databases[] | select(.name == "big") | .size][0]')
   sample_rss "$work/get.done" > "$work/get.peak" &
+  sampler=$!
   t=$(now)
   call -o /dev/null "$api/api/v1/dumps/$big_id/databases/big" || die "the download of the big dump failed"
   get_s=$(elapsed "$t")
   touch "$work/get.done"
-  wait
+  wait "$sampler"
   get_peak=$(cat "$work/get.peak")
   rss_summary=$(
     echo "| the supervisor's VmRSS, dump of $(mib "$big_bytes") MiB | kB | above idle |"

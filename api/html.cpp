@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <optional>
 
+#include "supervisor/common/json_text.h"
+
 namespace pgbr::api {
 
 namespace {
@@ -193,7 +195,7 @@ std::vector<std::string> infoSummary(const json& backups) {
     if (backup.contains("annotation") && backup["annotation"].is_object()) {
       for (const auto& [key, value] : backup["annotation"].items()) {
         lines.push_back("            annotation: " + key + "=" +
-                        (value.is_string() ? value.get<std::string>() : value.dump()));
+                        (value.is_string() ? value.get<std::string>() : dumpJson(value)));
       }
     }
   }

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "supervisor/common/file_write.h"
+#include "supervisor/common/json_text.h"
 #include "supervisor/schedule/backup_type.h"
 
 namespace pgbr {
@@ -38,7 +39,7 @@ void BackupSchedule::save() {
     doc = scheduler_->saveState();
   }
   std::string err =
-      writeFileAtomically(state_file_, doc.dump(1), fs::perms::owner_read | fs::perms::owner_write);
+      writeFileAtomically(state_file_, dumpJson(doc, 1), fs::perms::owner_read | fs::perms::owner_write);
   if (!err.empty()) spdlog::error("cannot save the schedule state: {}", err);
 }
 

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "supervisor/common/file_write.h"
+#include "supervisor/common/json_text.h"
 
 namespace pgbr {
 
@@ -81,7 +82,7 @@ std::string DrillStore::saveReport(const DrillReport& report) {
   std::error_code ec;
   fs::create_directories(dir_ / "reports", ec);
   std::string error = writeFileAtomically(dir_ / "reports" / (report.id + ".json"),
-                                          toJson(report).dump(1), kPrivate);
+                                          dumpJson(toJson(report), 1), kPrivate);
   std::lock_guard lock(mutex_);
   std::erase_if(summaries_, [&](const DrillReport& r) { return r.id == report.id; });
   summaries_.push_back(summaryOf(report));
@@ -126,7 +127,7 @@ std::string DrillStore::saveCounts(const RowCountRecord& record) {
   if (!safeFileStem(record.label)) return "backup label " + record.label + " is not a file name";
   std::error_code ec;
   fs::create_directories(dir_ / "row-counts", ec);
-  return writeFileAtomically(dir_ / "row-counts" / (record.label + ".json"), toJson(record).dump(),
+  return writeFileAtomically(dir_ / "row-counts" / (record.label + ".json"), dumpJson(toJson(record)),
                              kPrivate);
 }
 
@@ -152,7 +153,7 @@ nlohmann::json DrillStore::loadSchedule() const {
 void DrillStore::saveSchedule(const nlohmann::json& state) const {
   std::error_code ec;
   fs::create_directories(dir_, ec);
-  writeFileAtomically(dir_ / "schedule.json", state.dump(1), kPrivate);
+  writeFileAtomically(dir_ / "schedule.json", dumpJson(state, 1), kPrivate);
 }
 
 }  // namespace pgbr

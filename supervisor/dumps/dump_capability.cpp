@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include "supervisor/common/file_write.h"
+#include "supervisor/common/json_text.h"
 #include "supervisor/common/json_time.h"
 #include "supervisor/dumps/dump_catalog.h"
 #include "supervisor/dumps/dump_store.h"
@@ -363,7 +364,7 @@ class DumpCapability final : public Capability, public DumpService {
   void saveSchedule() {
     std::error_code ec;
     fs::create_directories(dir_, ec);
-    writeFileAtomically(dir_ / "schedule.json", schedule_.saveState().dump(1),
+    writeFileAtomically(dir_ / "schedule.json", dumpJson(schedule_.saveState(), 1),
                         fs::perms::owner_read | fs::perms::owner_write);
   }
 

@@ -5,6 +5,8 @@
 #include <map>
 #include <set>
 
+#include "supervisor/common/json_text.h"
+
 namespace pgbr {
 
 namespace {
@@ -74,7 +76,7 @@ std::string DumpCatalog::writeManifest(const DumpManifest& manifest) {
   std::string error;
   auto writer = store_.create(manifestKey(manifest.id), &error);
   if (!writer) return error;
-  if (error = writer->write(toJson(manifest).dump(1) + "\n"); !error.empty()) return error;
+  if (error = writer->write(dumpJson(toJson(manifest), 1) + "\n"); !error.empty()) return error;
   return writer->commit();
 }
 

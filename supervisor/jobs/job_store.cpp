@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "supervisor/common/file_write.h"
+#include "supervisor/common/json_text.h"
 
 namespace pgbr {
 namespace fs = std::filesystem;
@@ -111,7 +112,7 @@ void JobStore::save() {
   std::lock_guard writing(write_mutex_);
   // Two saves can reach here in either order; the older document must not replace the newer.
   if (version <= written_version_) return;
-  const std::string error = writeFileAtomically(dir_ / "history.json", doc.dump(1) + "\n",
+  const std::string error = writeFileAtomically(dir_ / "history.json", dumpJson(doc, 1) + "\n",
                                                 fs::perms::owner_read | fs::perms::owner_write);
   if (!error.empty()) {
     spdlog::error("cannot save the job history: {}; check free space and permissions", error);

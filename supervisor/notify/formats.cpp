@@ -7,6 +7,7 @@
 #include <array>
 #include <ctime>
 
+#include "supervisor/common/json_text.h"
 #include "supervisor/common/time_format.h"
 
 namespace pgbr {
@@ -109,7 +110,7 @@ bool hasDetails(const Notification& n) {
 }
 
 std::string detailValue(const json& value) {
-  return value.is_string() ? value.get<std::string>() : value.dump();
+  return value.is_string() ? value.get<std::string>() : dumpJson(value);
 }
 
 std::string base64(std::string_view bytes) {
@@ -272,7 +273,7 @@ std::string renderSlackWebhook(const Notification& n) {
 
 std::string renderDiscordWebhook(const Notification& n) {
   std::string description = n.message;
-  if (hasDetails(n)) description += "\n```json\n" + n.details.dump(2) + "\n```";
+  if (hasDetails(n)) description += "\n```json\n" + dumpJson(n.details, 2) + "\n```";
   description += "\n" + originLine(n);
   json embed = {{"title", truncateUtf8(notificationTitle(n), kDiscordTitleMax)},
                 {"description", truncateUtf8(description, kDiscordDescriptionMax)},

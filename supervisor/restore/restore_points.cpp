@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "supervisor/common/file_write.h"
+#include "supervisor/common/json_text.h"
 #include "supervisor/common/time_format.h"
 #include "supervisor/postgres/status.h"
 #include "supervisor/restore/validation.h"
@@ -117,7 +118,7 @@ std::vector<RestorePoint> loadRestorePoints(const fs::path& file, std::string* w
 std::string saveRestorePoints(const fs::path& file, const std::vector<RestorePoint>& points) {
   json list = json::array();
   for (const RestorePoint& point : points) list.push_back(toJson(point));
-  return writeFileAtomically(file, json{{"restore_points", list}}.dump(1) + "\n",
+  return writeFileAtomically(file, dumpJson(json{{"restore_points", list}}, 1) + "\n",
                              fs::perms::owner_read | fs::perms::owner_write);
 }
 

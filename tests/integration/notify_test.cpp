@@ -183,9 +183,10 @@ TEST(Notify, ABackupFailureReachesEveryChannelAndItsResolutionToo) {
   EXPECT_GE(std::stoi(metrics.substr(at + sample.size())), 2) << metrics.substr(at, 80);
   const HttpAnswer test = sup.post("/api/v1/notifications/test", Json::object());
   ASSERT_EQ(test.status, 200) << test.body;
-  for (const Json& r : test.json()["results"]) EXPECT_EQ(r["ok"], true) << r.dump();
-  for (const char* path : {"/api/v1/notifications", "/api/v1/config", "/api/v1/status",
-                                  "/metrics", "/"})
+  const Json results = test.json();  // kept: a range-for over a temporary's member dangles
+  for (const Json& r : results["results"]) EXPECT_EQ(r["ok"], true) << r.dump();
+  for (const char* path :
+       {"/api/v1/notifications", "/api/v1/config", "/api/v1/status", "/metrics", "/"})
     expectNoSecretIn(path, sup.get(path).body);
   expectNoSecretIn("the test's answer", test.body);
   expectNoSecretIn("the supervisor's output", sup.output());

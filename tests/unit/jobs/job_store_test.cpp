@@ -56,6 +56,25 @@ TEST(JobStore, HistorySurvivesReloadWithEveryField) {
   EXPECT_EQ(formatRfc3339(*j->finished_at), formatRfc3339(clock.wall() + Seconds(5)));
 }
 
+// pgBackRest reading an info file with the wrong cipher-pass prints the garbage it decrypted: the
+// message is kept, each invalid UTF-8 byte as U+FFFD, instead of the write throwing.
+TEST(JobStore, AMessageThatIsNotUtf8IsStoredReadably) {
+  testing::TempDir dir;
+  testing::FakeClock clock;
+  {
+    JobStore store(dir.path(), 10);
+    store.load(clock.wall());
+    Job j = makeJob("a", JobState::kFailed, clock.wall());
+    j.message = std::string("FormatError: key/value found outside of section: 3\x12\x8f\xfb;A");
+    store.put(j);
+  }
+  JobStore again(dir.path(), 10);
+  EXPECT_TRUE(again.load(clock.wall()).empty());
+  auto j = again.get("a");
+  ASSERT_TRUE(j.has_value());
+  EXPECT_EQ(j->message, "FormatError: key/value found outside of section: 3\x12\xef\xbf\xbd\xef\xbf\xbd;A");
+}
+
 TEST(JobStore, EveryTriggerSurvivesAReload) {
   testing::TempDir dir;
   testing::FakeClock clock;

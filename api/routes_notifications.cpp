@@ -20,8 +20,7 @@ constexpr uint64_t kMaxDeliveries = 200;
 
 void ApiServer::Impl::registerNotifications() {
   auto notifications = [this](httplib::Response& res) -> NotificationService* {
-    auto* service =
-        dynamic_cast<NotificationService*>(service_.capability(kNotifyCapability));
+    auto* service = dynamic_cast<NotificationService*>(service_.capability(kNotifyCapability));
     if (service == nullptr)
       api::sendError(res, api::notFound("notifications are not available in this build"));
     return service;
@@ -31,8 +30,8 @@ void ApiServer::Impl::registerNotifications() {
       [notifications](const httplib::Request& req, httplib::Response& res) {
         NotificationService* service = notifications(res);
         if (service == nullptr) return;
-        const Outcome<uint64_t> limit = api::parseCount("limit", queryParam(req, "limit"),
-                                                        kDefaultDeliveries, kMaxDeliveries);
+        const Outcome<uint64_t> limit =
+            api::parseCount("limit", queryParam(req, "limit"), kDefaultDeliveries, kMaxDeliveries);
         if (sendIfError(res, limit)) return;
         sendJson(res, 200, service->overview(std::get<uint64_t>(limit)));
       });
@@ -43,7 +42,8 @@ void ApiServer::Impl::registerNotifications() {
         NotificationService* service = notifications(res);
         if (service == nullptr) return;
         if (req.body.find_first_not_of(" \t\r\n{}") != std::string::npos)
-          return api::sendError(res, api::badRequest("the test takes no fields; send {} or nothing"));
+          return api::sendError(res,
+                                api::badRequest("the test takes no fields; send {} or nothing"));
         const Outcome<json> results = service->sendTest();
         if (sendIfError(res, results)) return;
         sendJson(res, 200, std::get<json>(results));

@@ -38,8 +38,8 @@ void BackupSchedule::save() {
     std::lock_guard lock(mutex_);
     doc = scheduler_->saveState();
   }
-  std::string err =
-      writeFileAtomically(state_file_, dumpJson(doc, 1), fs::perms::owner_read | fs::perms::owner_write);
+  std::string err = writeFileAtomically(state_file_, dumpJson(doc, 1),
+                                        fs::perms::owner_read | fs::perms::owner_write);
   if (!err.empty()) spdlog::error("cannot save the schedule state: {}", err);
 }
 

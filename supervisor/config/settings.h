@@ -47,10 +47,10 @@ struct NotifySettings {
   bool events_success = false;  // a job succeeded
   int retry_hours = 24;         // PGBR_NOTIFY_RETRY_HOURS: give a delivery up after this
   // Alert thresholds.
-  int archive_stuck_s = 180;   // PGBR_NOTIFY_ARCHIVE_STUCK_S: oldest WAL waiting to archive
-  int wal_min_free_pct = 10;   // PGBR_NOTIFY_WAL_MIN_FREE_PCT: of pg_wal's file system
-  int wal_fill_minutes = 60;   // PGBR_NOTIFY_WAL_FILL_MINUTES: full within this at the rate seen
-  int overdue_minutes = 60;    // PGBR_NOTIFY_OVERDUE_MINUTES: past a scheduled run's time
+  int archive_stuck_s = 180;  // PGBR_NOTIFY_ARCHIVE_STUCK_S: oldest WAL waiting to archive
+  int wal_min_free_pct = 10;  // PGBR_NOTIFY_WAL_MIN_FREE_PCT: of pg_wal's file system
+  int wal_fill_minutes = 60;  // PGBR_NOTIFY_WAL_FILL_MINUTES: full within this at the rate seen
+  int overdue_minutes = 60;   // PGBR_NOTIFY_OVERDUE_MINUTES: past a scheduled run's time
 };
 
 struct Settings {

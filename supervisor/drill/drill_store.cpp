@@ -127,8 +127,8 @@ std::string DrillStore::saveCounts(const RowCountRecord& record) {
   if (!safeFileStem(record.label)) return "backup label " + record.label + " is not a file name";
   std::error_code ec;
   fs::create_directories(dir_ / "row-counts", ec);
-  return writeFileAtomically(dir_ / "row-counts" / (record.label + ".json"), dumpJson(toJson(record)),
-                             kPrivate);
+  return writeFileAtomically(dir_ / "row-counts" / (record.label + ".json"),
+                             dumpJson(toJson(record)), kPrivate);
 }
 
 std::optional<RowCountRecord> DrillStore::counts(const std::string& label) const {

@@ -308,13 +308,15 @@ class DumpCapability final : public Capability, public DumpService {
     for (DumpManifest& m : runs)
       if (m.id == id) return std::move(m);
     for (const UnreadableRun& r : unreadable)
-      if (r.id == id) return Error{ErrorCode::kConflict, "dump " + id + " cannot be read: " + r.error};
+      if (r.id == id)
+        return Error{ErrorCode::kConflict, "dump " + id + " cannot be read: " + r.error};
     return Error{ErrorCode::kNotFound, "no dump " + id + "; list them with GET /api/v1/dumps"};
   }
 
   // The runs, from the cache or read from the store. The store is read under load_mutex_ only,
   // never under mutex_, so a slow store never holds up the status or the metrics.
-  std::string load(std::vector<DumpManifest>* out, std::vector<UnreadableRun>* unreadable = nullptr) {
+  std::string load(std::vector<DumpManifest>* out,
+                   std::vector<UnreadableRun>* unreadable = nullptr) {
     std::lock_guard load_lock(load_mutex_);
     {
       std::lock_guard lock(mutex_);
@@ -327,7 +329,8 @@ class DumpCapability final : public Capability, public DumpService {
     std::vector<DumpManifest> runs;
     std::vector<UnreadableRun> bad;
     if (std::string error = DumpCatalog(*store_).list(&runs, &bad); !error.empty()) return error;
-    for (const UnreadableRun& r : bad) spdlog::warn("dumps: cannot read dump {}: {}", r.id, r.error);
+    for (const UnreadableRun& r : bad)
+      spdlog::warn("dumps: cannot read dump {}: {}", r.id, r.error);
     std::lock_guard lock(mutex_);
     runs_ = runs;
     unreadable_ = bad;

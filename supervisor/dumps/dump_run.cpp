@@ -198,10 +198,9 @@ JobOutcome runDump(JobContext& ctx, const DumpJobParts& parts, const DumpRunRequ
   const std::string globals_key = m.id + "/globals.sql";
   std::string globals_problem;
   std::thread globals_dump([&] {
-    globals_problem =
-        runIntoStore(ctx, parts.children,
-                     clientSpec(parts.settings, "pg_dumpall", {"--globals-only"}), parts.store,
-                     globals_key, &globals);
+    globals_problem = runIntoStore(ctx, parts.children,
+                                   clientSpec(parts.settings, "pg_dumpall", {"--globals-only"}),
+                                   parts.store, globals_key, &globals);
   });
   std::string problem;
   for (size_t i = 0; i < selected.size() && problem.empty(); ++i) {

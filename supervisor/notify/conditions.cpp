@@ -45,8 +45,8 @@ std::optional<Finding> jobFinding(const Job& job) {
   if (job.state == JobState::kFailed) {
     f.verdict = Verdict::kFiring;
     f.severity = Severity::kCritical;
-    f.message = "The " + jobWhat(job) + " failed (job " + job.id + "): " +
-                (job.message.empty() ? "no reason given" : job.message) +
+    f.message = "The " + jobWhat(job) + " failed (job " + job.id +
+                "): " + (job.message.empty() ? "no reason given" : job.message) +
                 ". Its log: GET /api/v1/jobs/" + job.id + "/log.";
   } else {
     f.verdict = Verdict::kResolved;
@@ -68,9 +68,8 @@ Finding archiveFinding(const ArchiveHealth& health, Seconds stuck_after) {
   const ArchiveQueue& q = health.queue;
   if (!q.ok) return f;  // archive_status unreadable: unknown
   const ArchiverStats& a = health.pg.archiver;
-  const bool last_failed =
-      health.pg.ok && a.last_failed_time &&
-      (!a.last_archived_time || *a.last_failed_time > *a.last_archived_time);
+  const bool last_failed = health.pg.ok && a.last_failed_time &&
+                           (!a.last_archived_time || *a.last_failed_time > *a.last_archived_time);
   const Seconds oldest = q.oldest_age.value_or(Seconds(0));
   const Seconds failing_after = std::min(Seconds(60), stuck_after);
   f.details = {{"waiting", q.ready_count}, {"oldest_waiting_s", oldest.count()}};
@@ -82,17 +81,17 @@ Finding archiveFinding(const ArchiveHealth& health, Seconds stuck_after) {
                               q.oldest_ready + ") for " + humanDuration(oldest);
   if (q.ready_count > 0 && oldest > stuck_after) {
     f.verdict = Verdict::kFiring;
-    f.message = "WAL archiving is stuck: " + waiting +
-                (last_failed ? "; archive-push fails (last failure at " +
-                                   since(a.last_failed_time) + ")"
-                             : "") +
-                ". Point-in-time recovery ends at the last archived WAL, and pg_wal grows until "
-                "the repository takes WAL again: check the repository (GET /api/v1/status, the "
-                "postgres log).";
+    f.message =
+        "WAL archiving is stuck: " + waiting +
+        (last_failed ? "; archive-push fails (last failure at " + since(a.last_failed_time) + ")"
+                     : "") +
+        ". Point-in-time recovery ends at the last archived WAL, and pg_wal grows until "
+        "the repository takes WAL again: check the repository (GET /api/v1/status, the "
+        "postgres log).";
   } else if (last_failed && q.ready_count > 0 && oldest >= failing_after) {
     f.verdict = Verdict::kFiring;
-    f.message = "WAL archiving fails: archive-push has failed since " +
-                since(a.last_failed_time) + " (" + a.last_failed_wal + "), and " + waiting +
+    f.message = "WAL archiving fails: archive-push has failed since " + since(a.last_failed_time) +
+                " (" + a.last_failed_wal + "), and " + waiting +
                 ". Check the repository (GET /api/v1/status, the postgres log).";
   } else if (!last_failed && (q.ready_count == 0 || oldest * 2 <= stuck_after)) {
     f.verdict = Verdict::kResolved;
@@ -167,9 +166,9 @@ std::optional<WallTime> lastBackupFor(const backrest::InfoModel& model, const st
   return newest;
 }
 
-Finding overdueFinding(const std::string& name, const std::string& expression,
-                       const CronExpr& cron, std::optional<WallTime> last_success,
-                       WallTime since_start, WallTime now, Seconds grace, const TimeZone& tz) {
+Finding overdueFinding(const std::string& name, const std::string& expression, const CronExpr& cron,
+                       std::optional<WallTime> last_success, WallTime since_start, WallTime now,
+                       Seconds grace, const TimeZone& tz) {
   Finding f;
   f.condition = "schedule-overdue:" + name;
   f.severity = Severity::kWarning;
@@ -186,10 +185,10 @@ Finding overdueFinding(const std::string& name, const std::string& expression,
   }
   f.details["due_at"] = formatRfc3339(*due);
   f.verdict = Verdict::kFiring;
-  f.message = "The " + name + " schedule (" + expression + ") is overdue: a run was due at " +
-              formatRfc3339(*due) + " and none has succeeded since (last success: " +
-              since(last_success) + "). Look at the jobs (GET /api/v1/jobs) for a failure or a " +
-              "run that still waits.";
+  f.message =
+      "The " + name + " schedule (" + expression + ") is overdue: a run was due at " +
+      formatRfc3339(*due) + " and none has succeeded since (last success: " + since(last_success) +
+      "). Look at the jobs (GET /api/v1/jobs) for a failure or a " + "run that still waits.";
   return f;
 }
 
@@ -221,9 +220,8 @@ Finding WalSpaceGuard::check(const WalSpaceSample& sample) {
   if (shrinking) f.details["full_in_s"] = static_cast<int64_t>(left_s);
   char pct[16];
   std::snprintf(pct, sizeof pct, "%.0f %%", free_pct);
-  const std::string state = "the file system holding pg_wal has " +
-                            humanBytes(sample.free_bytes) + " free of " +
-                            humanBytes(sample.total_bytes) + " (" + pct + ")";
+  const std::string state = "the file system holding pg_wal has " + humanBytes(sample.free_bytes) +
+                            " free of " + humanBytes(sample.total_bytes) + " (" + pct + ")";
   const std::string advice =
       " Postgres stops when it is full. Make archiving work again (the repository), give pg_wal "
       "more room, or set pgBackRest's archive-push-queue-max so that WAL beyond it is dropped "

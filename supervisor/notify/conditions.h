@@ -64,9 +64,9 @@ Finding postgresFinding(const ProcessSnapshot& postgres);
 // from is the later of its last success and `since` (when the supervisor started: a run missed
 // while it was down is caught up at start, and history older than that is not judged), for
 // longer than `grace`. Resolved otherwise.
-Finding overdueFinding(const std::string& name, const std::string& expression,
-                       const CronExpr& cron, std::optional<WallTime> last_success,
-                       WallTime since, WallTime now, Seconds grace, const TimeZone& tz);
+Finding overdueFinding(const std::string& name, const std::string& expression, const CronExpr& cron,
+                       std::optional<WallTime> last_success, WallTime since, WallTime now,
+                       Seconds grace, const TimeZone& tz);
 
 // The newest successful backup that counts for a schedule of `type`: a full counts for every
 // schedule, a diff for diff and incr, an incr for incr only.

@@ -100,8 +100,10 @@ class NotifyCapability final : public Capability, public NotificationService {
     metrics.push_back(dispatcher_.metric());
     MetricFamily active = tracker_.metric();
     if (!active.samples.empty()) metrics.push_back(std::move(active));
-    MetricFamily pending{"pgbr_notifications_pending", "gauge",
-                         "Deliveries waiting in the outbox (retried with backoff)", {}};
+    MetricFamily pending{"pgbr_notifications_pending",
+                         "gauge",
+                         "Deliveries waiting in the outbox (retried with backoff)",
+                         {}};
     pending.add({}, static_cast<int64_t>(outbox_.pendingCount()));
     metrics.push_back(std::move(pending));
   }
@@ -122,8 +124,10 @@ class NotifyCapability final : public Capability, public NotificationService {
     for (const ActiveAlert& a : tracker_.active()) alerts.push_back(toJson(a));
     json deliveries = json::array();
     for (const Delivery& d : outbox_.list(limit)) deliveries.push_back(toJson(d));
-    return {{"channels", std::move(channels)}, {"events", std::move(events)},
-            {"alerts", std::move(alerts)},     {"pending", outbox_.pendingCount()},
+    return {{"channels", std::move(channels)},
+            {"events", std::move(events)},
+            {"alerts", std::move(alerts)},
+            {"pending", outbox_.pendingCount()},
             {"deliveries", std::move(deliveries)}};
   }
 
@@ -152,8 +156,8 @@ class NotifyCapability final : public Capability, public NotificationService {
   // A notification that cannot be written to disk is still sent from memory, but would not
   // survive a restart: said once when it starts and once when writing works again.
   void reportWriteErrors() {
-    const std::string error = outbox_.writeError().empty() ? tracker_.writeError()
-                                                           : outbox_.writeError();
+    const std::string error =
+        outbox_.writeError().empty() ? tracker_.writeError() : outbox_.writeError();
     if (error == write_error_seen_) return;
     if (error.empty())
       spdlog::info("notify: the outbox and alert state are written to disk again");
@@ -232,8 +236,8 @@ class NotifyCapability final : public Capability, public NotificationService {
       for (char& c : key)
         if (c == ' ') c = '-';
       if (!cron) {
-        tracker_.clear("schedule-overdue:" + key, "The " + std::string(sc.name) +
-                                                      " schedule is off.");
+        tracker_.clear("schedule-overdue:" + key,
+                       "The " + std::string(sc.name) + " schedule is off.");
         continue;
       }
       std::optional<WallTime> last;

@@ -24,7 +24,8 @@ std::string lowerBackendPriority(PGconn* c) {
   const QueryValue pid = queryValue(c, "SELECT pg_backend_pid()");
   if (!pid.ok() || !pid.value) return pid.error.empty() ? "no backend pid" : pid.error;
   int value = 0;
-  const auto [end, ec] = std::from_chars(pid.value->data(), pid.value->data() + pid.value->size(), value);
+  const auto [end, ec] =
+      std::from_chars(pid.value->data(), pid.value->data() + pid.value->size(), value);
   if (ec != std::errc() || value <= 0) return "unexpected backend pid " + *pid.value;
   if (::setpriority(PRIO_PROCESS, static_cast<id_t>(value), 19) != 0)
     return std::string("setpriority: ") + std::strerror(errno);

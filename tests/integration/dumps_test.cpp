@@ -433,8 +433,8 @@ TEST(Dumps, IntoAnEncryptedS3RepositoryChosenByPgbrDumpRepo) {
   HttpAnswer shown = sup.get("/api/v1/dumps/" + id);
   EXPECT_EQ(shown.status, 409) << shown.body;
   EXPECT_NE(shown.body.find("wrong passphrase"), std::string::npos) << shown.body;
-  HttpAnswer refused = sup.post("/api/v1/dumps/" + id + "/restore",
-                                Json{{"database", kOddName}, {"into", "copy2"}});
+  HttpAnswer refused =
+      sup.post("/api/v1/dumps/" + id + "/restore", Json{{"database", kOddName}, {"into", "copy2"}});
   EXPECT_EQ(refused.status, 409) << refused.body;
   EXPECT_NE(refused.body.find("wrong passphrase"), std::string::npos) << refused.body;
   EXPECT_EQ(sup.output().find("not-" + pass), std::string::npos);

@@ -25,7 +25,6 @@
 namespace pgbr::it {
 namespace {
 
-
 // initdb's closing fsync of the new cluster is the slowest step of a fresh start on a busy
 // machine, and no test here depends on it (a killed process loses nothing the kernel holds).
 const std::map<std::string, std::string> kQuickInitdb{{"POSTGRES_INITDB_ARGS", "--no-sync"}};

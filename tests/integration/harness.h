@@ -444,8 +444,9 @@ inline std::map<std::string, std::string> withPassword() {
 // pgbench against the supervisor's Postgres (database postgres), with `args` before the name.
 inline std::vector<std::string> pgbench(const SupervisorUnderTest& sup,
                                         std::vector<std::string> args) {
-  std::vector<std::string> argv{kPgBin + "/pgbench", "-h", sup.socketDir().string(), "-p",
-                                std::to_string(sup.pgPort()), "-U", "postgres"};
+  std::vector<std::string> argv{
+      kPgBin + "/pgbench", "-h", sup.socketDir().string(), "-p", std::to_string(sup.pgPort()), "-U",
+      "postgres"};
   argv.insert(argv.end(), args.begin(), args.end());
   argv.push_back("postgres");
   return argv;

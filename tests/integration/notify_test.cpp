@@ -39,7 +39,8 @@ bool mentions(const Json& request, const std::string& text) {
 
 struct Channels {
   explicit Channels(const fs::path& root)
-      : hook(root / "hook", root / "tls"), smtp(root / "smtp", "alerts", kSmtpPassword, root / "tls") {}
+      : hook(root / "hook", root / "tls"),
+        smtp(root / "smtp", "alerts", kSmtpPassword, root / "tls") {}
   bool start() { return hook.start() && smtp.start(); }
   std::map<std::string, std::string> env() const {
     return {{"PGBR_NOTIFY_WEBHOOK_URLS", hook.url("/json/it-token-AAA1") + " slack+" +
@@ -66,7 +67,8 @@ std::string summary(const Channels& ch) {
   out += "\nmail:";
   for (const std::string& m : ch.smtp.messages()) {
     const size_t at = m.find("Subject:");
-    out += "\n  " + (at == std::string::npos ? m.substr(0, 120) : m.substr(at, m.find('\r', at) - at));
+    out +=
+        "\n  " + (at == std::string::npos ? m.substr(0, 120) : m.substr(at, m.find('\r', at) - at));
   }
   return out;
 }
@@ -107,15 +109,13 @@ TEST(Notify, ABackupFailureReachesEveryChannelAndItsResolutionToo) {
   };
   auto mailed = [&](const std::string& word) {
     for (const std::string& m : ch.smtp.messages())
-      if (m.find("Subject: [pgbr main]") != std::string::npos &&
-          m.find(word) != std::string::npos)
+      if (m.find("Subject: [pgbr main]") != std::string::npos && m.find(word) != std::string::npos)
         return true;
     return false;
   };
   EXPECT_TRUE(eventually(
       [&] {
-        return firing("/json/") && firing("/slack/") && firing("/discord/") &&
-               mailed("CRITICAL");
+        return firing("/json/") && firing("/slack/") && firing("/discord/") && mailed("CRITICAL");
       },
       10s, 200ms))
       << "not every channel had the failure 10 s after it: " << summary(ch);
@@ -147,8 +147,9 @@ TEST(Notify, ABackupFailureReachesEveryChannelAndItsResolutionToo) {
   for (const Json& a : status["alerts"])
     active = active || field(a, "condition") == "job-failed:backup-incr";
   EXPECT_TRUE(active) << status["alerts"].dump();
-  EXPECT_NE(sup.get("/metrics").body.find("pgbr_alert_active{condition=\"job-failed:backup-incr\"} 1"),
-            std::string::npos);
+  EXPECT_NE(
+      sup.get("/metrics").body.find("pgbr_alert_active{condition=\"job-failed:backup-incr\"} 1"),
+      std::string::npos);
 
   // Fixed: the next incr succeeds and "resolved" arrives everywhere.
   fs::permissions(backups, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec);
@@ -175,7 +176,8 @@ TEST(Notify, ABackupFailureReachesEveryChannelAndItsResolutionToo) {
   ASSERT_EQ(listed.status, 200);
   const Json overview = listed.json();
   EXPECT_EQ(overview["channels"].size(), 4u) << listed.body;
-  for (const Json& d : overview["deliveries"]) EXPECT_EQ(field(d, "state"), "delivered") << d.dump();
+  for (const Json& d : overview["deliveries"])
+    EXPECT_EQ(field(d, "state"), "delivered") << d.dump();
   const std::string metrics = sup.get("/metrics").body;
   const std::string sample = "pgbr_notifications_total{channel=\"email\",result=\"delivered\"} ";
   const size_t at = metrics.find(sample);
@@ -201,9 +203,10 @@ TEST(Notify, ADeliveryWaitsForTheReceiverAcrossARestart) {
   TempDir dir;
   HttpsReceiver hook(dir.path() / "hook", dir.path() / "tls");
   ASSERT_TRUE(hook.start()) << hook.log();
-  SupervisorUnderTest sup(dir.path(), {{"PGBR_NOTIFY_WEBHOOK_URLS", hook.url("/hook/it-token-AAA1")},
-                                       {"PGBR_NOTIFY_WEBHOOK_SECRET", kHmacSecret},
-                                       {"PGBR_NOTIFY_CA_FILE", hook.caFile().string()}});
+  SupervisorUnderTest sup(dir.path(),
+                          {{"PGBR_NOTIFY_WEBHOOK_URLS", hook.url("/hook/it-token-AAA1")},
+                           {"PGBR_NOTIFY_WEBHOOK_SECRET", kHmacSecret},
+                           {"PGBR_NOTIFY_CA_FILE", hook.caFile().string()}});
   ASSERT_TRUE(sup.startAndSettle());
   ASSERT_TRUE(hook.stop());
 
@@ -347,9 +350,10 @@ TEST(Notify, TheWalBacklogGuardWarnsBeforePgWalIsFull) {
   run({"chown", "postgres:postgres", walfs.path.string()});
   HttpsReceiver hook(dir.path() / "hook", dir.path() / "tls");
   ASSERT_TRUE(hook.start()) << hook.log();
-  SupervisorUnderTest sup(dir.path(), {{"POSTGRES_INITDB_WALDIR", (walfs.path / "pg_wal").string()},
-                                       {"PGBR_NOTIFY_WEBHOOK_URLS", hook.url("/hook/it-token-AAA1")},
-                                       {"PGBR_NOTIFY_CA_FILE", hook.caFile().string()}});
+  SupervisorUnderTest sup(dir.path(),
+                          {{"POSTGRES_INITDB_WALDIR", (walfs.path / "pg_wal").string()},
+                           {"PGBR_NOTIFY_WEBHOOK_URLS", hook.url("/hook/it-token-AAA1")},
+                           {"PGBR_NOTIFY_CA_FILE", hook.caFile().string()}});
   ASSERT_TRUE(sup.startAndSettle());
 
   const fs::path archive = sup.stateDir() / "repo" / "archive" / "main";

@@ -72,7 +72,8 @@ TEST(JobStore, AMessageThatIsNotUtf8IsStoredReadably) {
   EXPECT_TRUE(again.load(clock.wall()).empty());
   auto j = again.get("a");
   ASSERT_TRUE(j.has_value());
-  EXPECT_EQ(j->message, "FormatError: key/value found outside of section: 3\x12\xef\xbf\xbd\xef\xbf\xbd;A");
+  EXPECT_EQ(j->message,
+            "FormatError: key/value found outside of section: 3\x12\xef\xbf\xbd\xef\xbf\xbd;A");
 }
 
 TEST(JobStore, EveryTriggerSurvivesAReload) {

@@ -12,7 +12,9 @@ namespace {
 using ::testing::HasSubstr;
 using namespace std::chrono_literals;
 
-WallTime at(const char* rfc3339) { return *parseRfc3339(rfc3339); }
+WallTime at(const char* rfc3339) {
+  return *parseRfc3339(rfc3339);
+}
 
 Job finishedJob(JobKind kind, JobState state, const std::string& type = "") {
   Job j;
@@ -131,11 +133,11 @@ TEST(OverdueFinding, DueRunWithoutSuccessPastTheGraceFires) {
   const WallTime started = at("2026-12-01T00:00:00Z");
   // Last success on the 5th at 02:31: the next run was due on the 6th at 02:30.
   const WallTime last = at("2026-12-05T02:31:00Z");
-  Finding f = overdueFinding("dump", "30 2 * * *", daily, last, started,
-                             at("2026-12-06T03:00:00Z"), 3600s, utc);
+  Finding f = overdueFinding("dump", "30 2 * * *", daily, last, started, at("2026-12-06T03:00:00Z"),
+                             3600s, utc);
   EXPECT_EQ(f.verdict, Verdict::kResolved);  // within the grace
-  f = overdueFinding("dump", "30 2 * * *", daily, last, started, at("2026-12-06T03:31:00Z"),
-                     3600s, utc);
+  f = overdueFinding("dump", "30 2 * * *", daily, last, started, at("2026-12-06T03:31:00Z"), 3600s,
+                     utc);
   EXPECT_EQ(f.verdict, Verdict::kFiring);
   EXPECT_EQ(f.condition, "schedule-overdue:dump");
   EXPECT_THAT(f.message, HasSubstr("a run was due at 2026-12-06T02:30:00Z and none has "

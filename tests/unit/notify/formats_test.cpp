@@ -96,9 +96,10 @@ TEST(Formats, TitleNamesTheStanzaAndTheProblem) {
   // A long first line: its first clause (outside parentheses), else cut at the limit.
   n.state = AlertState::kFiring;
   n.severity = Severity::kCritical;
-  n.message = "The full backup failed (job 20261207T000326Z-0004): [041] unable to load info "
-              "file '/var/lib/pgbackrest/backup/main/backup.info': FileOpenError: permission "
-              "denied, and more of pgBackRest's words follow here";
+  n.message =
+      "The full backup failed (job 20261207T000326Z-0004): [041] unable to load info "
+      "file '/var/lib/pgbackrest/backup/main/backup.info': FileOpenError: permission "
+      "denied, and more of pgBackRest's words follow here";
   EXPECT_EQ(notificationTitle(n),
             "[pgbr] CRITICAL: The full backup failed (job 20261207T000326Z-0004)");
   n.message = std::string(200, 'x');

@@ -97,9 +97,9 @@ class NotifyCapability final : public Capability, public NotificationService {
   }
 
   void addMetrics(Metrics& metrics) override {
-    metrics.push_back(dispatcher_.metric());
-    MetricFamily active = tracker_.metric();
-    if (!active.samples.empty()) metrics.push_back(std::move(active));
+    // A family without a sample says nothing (no channel, no alert): it is left out.
+    for (MetricFamily family : {dispatcher_.metric(), tracker_.metric()})
+      if (!family.samples.empty()) metrics.push_back(std::move(family));
     MetricFamily pending{"pgbr_notifications_pending",
                          "gauge",
                          "Deliveries waiting in the outbox (retried with backoff)",

@@ -55,17 +55,6 @@ void expectStartupJobs(const SupervisorUnderTest& sup) {
       << describe(fulls[0]);
 }
 
-// Writes a little, switches to a new WAL segment and returns the name of the one just completed
-// (pg_walfile_name of the switch point names the segment that ends there).
-std::string writeAndSwitchWal(const SupervisorUnderTest& sup) {
-  auto pg = sup.connect();
-  if (!pg->ok()) return "";
-  pg->exec("set client_min_messages = warning");  // no notice that the table exists
-  pg->exec("create table if not exists it_wal(x int)");
-  pg->exec("insert into it_wal select generate_series(1, 1000)");
-  return pg->value("select pg_walfile_name(pg_switch_wal())");
-}
-
 std::string lastArchivedWal(const SupervisorUnderTest& sup) {
   auto s = sup.get("/api/v1/status").json();
   if (!s.is_object() || !s["archive"]["last_archived_wal"].is_string()) return "";

@@ -452,4 +452,15 @@ inline std::vector<std::string> pgbench(const SupervisorUnderTest& sup,
   return argv;
 }
 
+// Writes a little, switches to a new WAL segment and returns the name of the one just completed
+// (pg_walfile_name of the switch point names the segment that ends there).
+inline std::string writeAndSwitchWal(const SupervisorUnderTest& sup) {
+  auto pg = sup.connect();
+  if (!pg->ok()) return "";
+  pg->exec("set client_min_messages = warning");  // no notice that the table exists
+  pg->exec("create table if not exists it_wal(x int)");
+  pg->exec("insert into it_wal select generate_series(1, 1000)");
+  return pg->value("select pg_walfile_name(pg_switch_wal())");
+}
+
 }  // namespace pgbr::it

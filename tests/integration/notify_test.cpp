@@ -256,16 +256,6 @@ TEST(Notify, ADeliveryWaitsForTheReceiverAcrossARestart) {
   expectNoSecretIn("the supervisor's output", sup.output());
 }
 
-// Writes a little and switches WAL, so a segment completes and waits to be archived.
-void switchWal(const SupervisorUnderTest& sup) {
-  auto pg = sup.connect();
-  if (!pg->ok()) return;
-  pg->exec("set client_min_messages = warning");
-  pg->exec("create table if not exists it_wal(x int)");
-  pg->exec("insert into it_wal select generate_series(1, 1000)");
-  pg->exec("select pg_switch_wal()");
-}
-
 // The JSON notifications about `condition` ("archive") in `state` the receiver accepted.
 size_t countOf(const HttpsReceiver& hook, const std::string& event, const std::string& state) {
   size_t n = 0;
@@ -293,13 +283,13 @@ TEST(Notify, ArchivingStuckBehindAStoppedS3IsOneAlertAndOneResolution) {
   env["PGBR_NOTIFY_CA_FILE"] = hook.caFile().string();
   SupervisorUnderTest sup(dir.path(), env);
   ASSERT_TRUE(sup.startAndSettle());
-  switchWal(sup);
+  writeAndSwitchWal(sup);
 
   ASSERT_TRUE(s3.stop()) << s3.lastOutput();
   const auto stopped = std::chrono::steady_clock::now();
   const bool fired = eventually(
       [&] {
-        switchWal(sup);
+        writeAndSwitchWal(sup);
         return countOf(hook, "archive", "firing") > 0;
       },
       90s, 2000ms);
@@ -309,7 +299,7 @@ TEST(Notify, ArchivingStuckBehindAStoppedS3IsOneAlertAndOneResolution) {
               std::chrono::duration<double>(std::chrono::steady_clock::now() - stopped).count());
   // The outage goes on, WAL keeps coming: no second alert.
   for (int i = 0; i < 10; ++i) {
-    switchWal(sup);
+    writeAndSwitchWal(sup);
     std::this_thread::sleep_for(2s);
   }
   EXPECT_EQ(countOf(hook, "archive", "firing"), 1u);

@@ -46,6 +46,7 @@ std::string dumpDatabase(JobContext& ctx, const DumpJobParts& parts, const Serve
   if (!conn.ok()) return "cannot connect to " + db.name + ": " + conn.error;
   PGconn* c = conn.conn.get();
   std::string problem = execStatement(c, "SET lock_timeout = '30s'");
+  if (problem.empty()) problem = execStatement(c, kNoJit);
   // The counts run beside pg_dump, which with its server process already keeps two CPUs busy
   // compressing and copying: parallel workers would only take CPU from the dump itself
   // (measured: a dump of pgbench scale 50 took 30 % longer with them, the same time without).

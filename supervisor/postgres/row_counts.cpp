@@ -157,6 +157,7 @@ DatabaseRows countDatabase(const ConnParams& params, bool read_every_page,
   // ACCESS EXCLUSIVE lock is reported, not waited for forever.
   std::string problem = execStatement(c, "SET statement_timeout = 0");
   if (problem.empty()) problem = execStatement(c, "SET lock_timeout = '30s'");
+  if (problem.empty()) problem = execStatement(c, kNoJit);
   if (problem.empty() && read_every_page) {
     for (const char* setting : {"enable_indexscan", "enable_indexonlyscan", "enable_bitmapscan"})
       if (problem.empty()) problem = execStatement(c, std::string("SET ") + setting + " = off");

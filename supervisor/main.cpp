@@ -21,6 +21,7 @@
 #include "supervisor/os/folders.h"
 #include "supervisor/os/identity.h"
 #include "supervisor/os/signals.h"
+#include "supervisor/replica/bootstrap.h"
 #include "supervisor/restore/restore_points_capability.h"
 #include "supervisor/service/logging.h"
 #include "supervisor/service/supervisor.h"
@@ -176,6 +177,8 @@ int main(int argc, char** argv) {
   supervisor.add(makeDrillCapability);
   supervisor.add(makeDumpCapability);
   supervisor.add(makeNotifyCapability);
+  supervisor.setBootstrap(
+      [](CoreParts p) { return makeBootstrap(p.settings, p.children, p.postgres_log); });
 
   ApiOptions api_options;
   api_options.auth = settings.api_auth;

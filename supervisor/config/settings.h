@@ -53,6 +53,18 @@ struct NotifySettings {
   int overdue_minutes = 60;   // PGBR_NOTIFY_OVERDUE_MINUTES: past a scheduled run's time
 };
 
+// Bootstrap from the repository (supervisor/replica/bootstrap.h): what an empty data directory
+// is filled with. Checked together in config/bootstrap_settings.h.
+struct BootstrapSettings {
+  bool restore = false;  // PGBR_BOOTSTRAP=restore; initdb (the default) otherwise
+  std::string stanza;    // PGBR_BOOTSTRAP_STANZA: where to restore from; empty: PGBR_STANZA
+  // PGBR_BOOTSTRAP_TYPE: latest (the newest backup to the end of the archive), set, time, lsn,
+  // xid, name or immediate, with PGBR_BOOTSTRAP_TARGET / PGBR_BOOTSTRAP_SET as the restore API.
+  std::string type = "latest";
+  std::string target;  // PGBR_BOOTSTRAP_TARGET
+  std::string set;     // PGBR_BOOTSTRAP_SET: a backup label
+};
+
 struct Settings {
   // Postgres
   std::string pgdata = "/var/lib/postgresql/data";       // PGDATA / --pgdata
@@ -114,6 +126,7 @@ struct Settings {
   AuthMode api_auth = AuthMode::kToken;       // PGBR_API_AUTH=token|none
 
   NotifySettings notify;
+  BootstrapSettings bootstrap;
 
   // State and logs
   std::string state_dir = "/var/lib/pgbr-supervisor";  // PGBR_STATE_DIR

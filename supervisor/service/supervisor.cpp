@@ -110,6 +110,10 @@ void Supervisor::add(const CapabilityFactory& factory) {
   capabilities_.push_back(factory(parts()));
 }
 
+void Supervisor::setBootstrap(const BootstrapFactory& factory) {
+  bootstrap_ = factory(parts());
+}
+
 Capability* Supervisor::capability(std::string_view name) {
   for (auto& c : capabilities_)
     if (c->name() == name) return c.get();
@@ -136,10 +140,15 @@ void Supervisor::onJobFinished(const Job& job) {
 // ---------------------------------------------------------------------------------- start-up
 
 void Supervisor::initThread() {
-  Initializer initializer(settings_, children_, *postgres_log_, currentEnvironment());
-  InitResult result = initializer.run(cancel_init_);
-  std::string error = result.error;
-  if (result.ok() && !cancel_init_) {
+  std::string error;
+  if (bootstrap_ && bootstrap_->takesOver()) {
+    bootstrapped_ = true;
+    error = bootstrap_->fill(cancel_init_);
+  } else {
+    Initializer initializer(settings_, children_, *postgres_log_, currentEnvironment());
+    error = initializer.run(cancel_init_).error;
+  }
+  if (error.empty() && !cancel_init_) {
     ApplyConfResult applied = applySupervisorConf(settings_.pgdata, renderSupervisorConf(settings_),
                                                   settings_.postgres_args);
     error = applied.error;
@@ -161,6 +170,14 @@ void Supervisor::initThread() {
 }
 
 void Supervisor::startupThread() {
+  // A restored data directory recovers before it takes writes; pgBackRest's check and a backup
+  // need the promoted server.
+  if (bootstrapped_) {
+    if (std::string error = bootstrap_->waitWritable(cancel_init_); !error.empty()) {
+      if (!run_.shutting_down) spdlog::error("bootstrap: {}", error);
+      return;
+    }
+  }
   backups_->runStartupJobs();
   if (run_.shutting_down) return;
   for (auto& c : capabilities_) c->start();

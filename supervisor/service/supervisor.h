@@ -30,6 +30,7 @@
 #include "supervisor/restore/restore_job.h"
 #include "supervisor/schedule/time_zone.h"
 #include "supervisor/service/capability.h"
+#include "supervisor/service/data_bootstrap.h"
 #include "supervisor/service/service.h"
 
 namespace pgbr {
@@ -43,6 +44,10 @@ class Supervisor final : public Service {
 
   // Registers a capability built from the core's parts; before run().
   void add(const CapabilityFactory& factory);
+  // What fills an empty data directory instead of initdb, built from the core's parts (nullptr:
+  // initdb); before begin().
+  using BootstrapFactory = std::function<std::unique_ptr<DataBootstrap>(CoreParts)>;
+  void setBootstrap(const BootstrapFactory& factory);
   // Prepares the state folder (logs, job history, schedule state, the rendered pgbackrest.conf).
   // Returns an error line or empty. Runs as the final user.
   std::string prepare();
@@ -116,6 +121,8 @@ class Supervisor final : public Service {
   std::unique_ptr<BackupSchedule> schedule_;
   std::unique_ptr<RestoreJobs> restores_;
   std::vector<std::unique_ptr<Capability>> capabilities_;
+  std::unique_ptr<DataBootstrap> bootstrap_;
+  bool bootstrapped_ = false;  // set by the init thread before Postgres starts
 
   std::atomic<bool> init_failed_{false};
   std::atomic<bool> cancel_init_{false};

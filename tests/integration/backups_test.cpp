@@ -55,19 +55,6 @@ void expectStartupJobs(const SupervisorUnderTest& sup) {
       << describe(fulls[0]);
 }
 
-std::string lastArchivedWal(const SupervisorUnderTest& sup) {
-  auto s = sup.get("/api/v1/status").json();
-  if (!s.is_object() || !s["archive"]["last_archived_wal"].is_string()) return "";
-  return s["archive"]["last_archived_wal"].get<std::string>();
-}
-
-// True once the status reports `segment` (or a later one) archived. WAL names of one timeline
-// sort in order as strings.
-bool waitArchived(const SupervisorUnderTest& sup, const std::string& segment,
-                  std::chrono::milliseconds timeout = 60s) {
-  return eventually([&] { return lastArchivedWal(sup) >= segment; }, timeout, 250ms);
-}
-
 // The archive of the posix repository at `repo`: archive/<stanza>/<pg version>-<db id>/<first 16
 // characters of the segment name>/<segment>-<sha1>.<compression>.
 bool segmentInPosixRepo(const fs::path& repo, const std::string& segment) {

@@ -452,6 +452,20 @@ inline std::vector<std::string> pgbench(const SupervisorUnderTest& sup,
   return argv;
 }
 
+// The newest WAL segment the status reports archived; "" when none.
+inline std::string lastArchivedWal(const SupervisorUnderTest& sup) {
+  auto s = sup.get("/api/v1/status").json();
+  if (!s.is_object() || !s["archive"]["last_archived_wal"].is_string()) return "";
+  return s["archive"]["last_archived_wal"].get<std::string>();
+}
+
+// True once the status reports `segment` (or a later one) archived. WAL names of one timeline
+// sort in order as strings.
+inline bool waitArchived(const SupervisorUnderTest& sup, const std::string& segment,
+                         std::chrono::milliseconds timeout = 60s) {
+  return eventually([&] { return lastArchivedWal(sup) >= segment; }, timeout, 250ms);
+}
+
 // Writes a little, switches to a new WAL segment and returns the name of the one just completed
 // (pg_walfile_name of the switch point names the segment that ends there).
 inline std::string writeAndSwitchWal(const SupervisorUnderTest& sup) {

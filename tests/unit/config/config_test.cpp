@@ -132,12 +132,17 @@ const std::map<std::string, std::pair<std::string, std::string>>& samples() {
       {"PGBR_NOTIFY_WAL_MIN_FREE_PCT", {"15", "15"}},
       {"PGBR_NOTIFY_WAL_FILL_MINUTES", {"30", "30"}},
       {"PGBR_NOTIFY_OVERDUE_MINUTES", {"120", "120"}},
+      {"PGBR_BOOTSTRAP", {"restore", "restore"}},
+      {"PGBR_BOOTSTRAP_STANZA", {"prod", "prod"}},
+      {"PGBR_BOOTSTRAP_TYPE", {"immediate", "immediate"}},
+      {"PGBR_BOOTSTRAP_TARGET", {"before-migration", "before-migration"}},
+      {"PGBR_BOOTSTRAP_SET", {"20261201-010203F", "20261201-010203F"}},
   };
   return kSamples;
 }
 
-// The e-mail settings are only accepted together (notify_settings.h): a test that sets one of
-// them alone also sets the rest to a valid value.
+// The e-mail settings are only accepted together (notify_settings.h), and the bootstrap ones only
+// with PGBR_BOOTSTRAP=restore: a test that sets one of them alone also sets what it needs.
 void addCompanions(MapEnvironment& env, const std::string& name) {
   const std::map<std::string, std::string> kMail = {
       {"PGBR_NOTIFY_SMTP_URL", "smtp://mail.example.com:587"},
@@ -146,9 +151,13 @@ void addCompanions(MapEnvironment& env, const std::string& name) {
       {"PGBR_NOTIFY_EMAIL_FROM", "a@example.com"},
       {"PGBR_NOTIFY_EMAIL_TO", "b@example.com"},
   };
-  if (!kMail.contains(name)) return;
-  for (const auto& [other, value] : kMail)
-    if (other != name) env.set(other, value);
+  if (kMail.contains(name))
+    for (const auto& [other, value] : kMail)
+      if (other != name) env.set(other, value);
+  // The PGBR_BOOTSTRAP_* settings only apply with PGBR_BOOTSTRAP=restore; a target needs a type
+  // that takes one.
+  if (name.starts_with("PGBR_BOOTSTRAP_")) env.set("PGBR_BOOTSTRAP", "restore");
+  if (name == "PGBR_BOOTSTRAP_TARGET") env.set("PGBR_BOOTSTRAP_TYPE", "name");
 }
 
 TEST(SettingTableTest, EveryRowHasASample) {

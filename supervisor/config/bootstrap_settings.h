@@ -1,0 +1,33 @@
+// The bootstrap settings (PGBR_BOOTSTRAP*): their rows of the setting table and the check that
+// needs several of them at once.
+//
+// Policy: PGBR_BOOTSTRAP is initdb (the default) or restore. The other PGBR_BOOTSTRAP_* settings
+// only mean something with restore, so setting one without it is an error rather than a silent
+// no-op. The type and target take the forms of POST /api/v1/restore (the same checks), except
+// that "latest" (the default) replaces "delta": the newest backup, recovered to the end of the
+// archive. A bootstrap always ends promoted, writable.
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string>
+
+#include "supervisor/backrest/command.h"
+#include "supervisor/config/setting_table.h"
+#include "supervisor/config/settings.h"
+
+namespace pgbr {
+
+std::span<const SettingSpec> bootstrapSettingSpecs();
+
+// Why the bootstrap settings do not fit together, with the fix; nullopt when they do.
+std::optional<std::string> checkBootstrapSettings(const Settings& settings);
+
+// The restore the bootstrap runs, as the restore API's options: type "delta" for latest, always
+// promoting at a target.
+backrest::RestoreOptions bootstrapRestoreOptions(const BootstrapSettings& bootstrap);
+
+// The stanza the bootstrap restores from: PGBR_BOOTSTRAP_STANZA, else the supervisor's own.
+const std::string& bootstrapSourceStanza(const Settings& settings);
+
+}  // namespace pgbr

@@ -1,0 +1,59 @@
+// Bootstrap from the repository (PGBR_BOOTSTRAP=restore): an empty data directory is restored
+// from the repository's backup of PGBR_BOOTSTRAP_STANZA (default the own stanza) instead of being
+// made by initdb, then Postgres recovers (by default to the end of the archive) and promotes.
+//
+// Policy:
+// - Only an empty or missing data directory is filled; one that holds a database is never
+//   touched (initdb's rule), and one holding anything else is refused with one line.
+// - Nothing of the source's configuration can write into the source's stanza: the supervisor's
+//   own settings file (archive_command with PGBR_STANZA) is written over the restored one before
+//   Postgres first starts, so a clone archives and backs up into its own stanza only.
+// - A restore cut short (a crash, a stop, pgBackRest failing) leaves a marker in the state folder
+//   and a partly filled directory that must never be started: the next start empties the
+//   directory and restores again, and a failure empties it at once.
+// - No usable backup, an unknown stanza, a repository that cannot be read: one line naming the
+//   stanza and pgBackRest's reason; the supervisor stops (exit 1) with the directory empty.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "supervisor/common/log_sink.h"
+#include "supervisor/config/settings.h"
+#include "supervisor/os/children.h"
+#include "supervisor/service/data_bootstrap.h"
+
+namespace pgbr {
+
+class RepositoryBootstrap : public DataBootstrap {
+ public:
+  RepositoryBootstrap(const Settings& settings, Children& children, LogSink& log);
+
+  bool takesOver() override;
+  std::string fill(const std::atomic<bool>& cancel) override;
+  std::string waitWritable(const std::atomic<bool>& cancel) override;
+
+ private:
+  void note(const std::string& line);
+  std::filesystem::path marker() const;
+  // Removes everything in the data directory (not the directory itself); "" or why not.
+  std::string emptyDataDirectory();
+  // True while pg_wal/archive_status holds a segment or history file not yet archived.
+  bool walWaitsForArchive() const;
+  // After the promotion into the own stanza: waits (90 s at most) until the new timeline's
+  // history file and first segment are archived. pgBackRest's stanza-create, the first start-up
+  // job, holds the stanza's archive lock; an asynchronous archive-push that meets it gives up,
+  // and the segment then waits out archive-push's whole timeout (60 s) before the next try.
+  void waitForArchive(const std::atomic<bool>& cancel);
+
+  const Settings& settings_;
+  Children& children_;
+  LogSink& log_;
+};
+
+// The bootstrap for `settings`: nullptr unless PGBR_BOOTSTRAP=restore.
+std::unique_ptr<DataBootstrap> makeBootstrap(const Settings& settings, Children& children,
+                                             LogSink& log);
+
+}  // namespace pgbr

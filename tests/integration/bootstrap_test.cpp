@@ -1,0 +1,162 @@
+// Bootstrap from the repository (PGBR_BOOTSTRAP=restore) against the real binary, Postgres and
+// pgBackRest, several supervisors sharing one posix repository: a clone into another stanza, a
+// disaster recovery onto an empty node, a data directory that already holds a database, a second
+// primary on a stanza that is not its own, and a repository with nothing to restore.
+#include <map>
+
+#include "tests/integration/harness.h"
+
+namespace pgbr::it {
+namespace {
+
+// Every file under `dir` with its size and modification time: equal listings mean nothing in it
+// was written.
+std::map<std::string, std::string> listing(const fs::path& dir) {
+  std::map<std::string, std::string> out;
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(dir, ec);
+       it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (ec) break;
+    if (!it->is_regular_file()) continue;
+    const auto time = fs::last_write_time(it->path(), ec).time_since_epoch().count();
+    out[fs::relative(it->path(), dir).string()] =
+        std::to_string(it->file_size()) + "@" + std::to_string(time);
+  }
+  return out;
+}
+
+std::map<std::string, std::string> repoEnv(const fs::path& repo,
+                                           std::map<std::string, std::string> more = {}) {
+  more["PGBACKREST_REPO1_PATH"] = repo.string();
+  return more;
+}
+
+TEST(Bootstrap, CloneDisasterRecoveryAndAnExistingDataDirectory) {
+  PGBR_REQUIRE_ROOT();
+  TempDir dir;
+  const fs::path repo = dir.path() / "repo";
+
+  // The source: a primary of stanza main with a table, its WAL archived, then lost.
+  SupervisorUnderTest primary(dir.path() / "primary", repoEnv(repo));
+  ASSERT_TRUE(primary.startAndSettle());
+  {
+    auto pg = primary.connect();
+    ASSERT_TRUE(pg->ok()) << pg->error();
+    ASSERT_TRUE(pg->exec("create table kept(id int primary key, note text)"));
+    ASSERT_TRUE(pg->exec("insert into kept select g, 'row ' || g from generate_series(1, 5000) g"));
+  }
+  const std::string segment = writeAndSwitchWal(primary);
+  ASSERT_TRUE(waitArchived(primary, segment)) << "last archived: " << lastArchivedWal(primary);
+  ASSERT_TRUE(primary.stop().has_value());
+
+  // PGBR_BOOTSTRAP=restore never touches a data directory that holds a database.
+  primary.env()["PGBR_BOOTSTRAP"] = "restore";
+  ASSERT_TRUE(primary.startAndSettle());
+  EXPECT_EQ(primary.output().find("bootstrap: restoring"), std::string::npos) << primary.output();
+  EXPECT_EQ(primary.connect()->value("select count(*) from kept"), "5000");
+  EXPECT_EQ(primary.connect()->value("select pg_is_in_recovery()"), "f");
+  ASSERT_TRUE(primary.stop().has_value());
+
+  const auto main_archive = listing(repo / "archive" / "main");
+  const auto main_backup = listing(repo / "backup" / "main");
+  ASSERT_FALSE(main_archive.empty());
+  ASSERT_FALSE(main_backup.empty());
+
+  // A second primary of stanza main (its own initdb, another system id) is refused by
+  // pgBackRest's system-id check and writes nothing into main.
+  {
+    SupervisorUnderTest stranger(dir.path() / "stranger", repoEnv(repo));
+    ASSERT_TRUE(stranger.startAndSettle());
+    const Json jobs = stranger.get("/api/v1/jobs?limit=10").json();
+    bool refused = false;
+    for (const Json& job : jobs["jobs"])
+      if (job.value("kind", "") == "stanza-create")
+        refused = job.value("state", "") == "failed" &&
+                  job.value("message", "").find("do not match") != std::string::npos;
+    EXPECT_TRUE(refused) << jobs.dump();
+    writeAndSwitchWal(stranger);
+    ASSERT_TRUE(stranger.stop().has_value());
+  }
+
+  // A clone: restored from main, archiving and backing up into staging only.
+  {
+    SupervisorUnderTest clone(dir.path() / "clone",
+                              repoEnv(repo, {{"PGBR_BOOTSTRAP", "restore"},
+                                             {"PGBR_BOOTSTRAP_STANZA", "main"},
+                                             {"PGBR_STANZA", "staging"}}));
+    ASSERT_TRUE(clone.startAndSettle());
+    EXPECT_NE(clone.output().find("bootstrap: restoring"), std::string::npos) << clone.output();
+    EXPECT_EQ(clone.output().find("initializing"), std::string::npos) << clone.output();
+    auto pg = clone.connect();
+    EXPECT_EQ(pg->value("select count(*) from kept"), "5000");
+    EXPECT_EQ(pg->value("select pg_is_in_recovery()"), "f");
+    EXPECT_TRUE(pg->exec("insert into kept values (5001, 'written on the clone')"));
+    const std::string clone_segment = writeAndSwitchWal(clone);
+    EXPECT_TRUE(waitArchived(clone, clone_segment)) << lastArchivedWal(clone);
+    const Json backups = clone.get("/api/v1/backups").json();
+    ASSERT_TRUE(backups.is_object()) << backups.dump();
+    EXPECT_FALSE(listing(repo / "backup" / "staging").empty());
+    EXPECT_FALSE(listing(repo / "archive" / "staging").empty());
+    ASSERT_TRUE(clone.stop().has_value());
+  }
+  EXPECT_EQ(listing(repo / "archive" / "main"), main_archive) << "main was written";
+  EXPECT_EQ(listing(repo / "backup" / "main"), main_backup) << "main was written";
+
+  // Disaster recovery: an empty node of stanza main comes up with every archived commit, on a
+  // new timeline, writable, and takes a backup of that timeline.
+  SupervisorUnderTest recovered(dir.path() / "recovered",
+                                repoEnv(repo, {{"PGBR_BOOTSTRAP", "restore"}}));
+  ASSERT_TRUE(recovered.startAndSettle());
+  auto pg = recovered.connect();
+  EXPECT_EQ(pg->value("select count(*) from kept"), "5000");
+  EXPECT_EQ(pg->value("select count(*) from kept where id = 5001"), "0") << "the clone's row";
+  EXPECT_EQ(pg->value("select pg_is_in_recovery()"), "f");
+  EXPECT_GT(pg->value("select substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8)"), "00000001");
+  EXPECT_TRUE(pg->exec("insert into kept values (6000, 'after the recovery')"));
+  EXPECT_FALSE(fs::exists(recovered.stateDir() / "bootstrap-incomplete"));
+  // The new timeline gets a backup of its own, as after a restore through the API.
+  const Json timeline_backup = recovered.backupAfterRestore("");
+  EXPECT_EQ(timeline_backup.value("state", ""), "succeeded") << timeline_backup.dump();
+}
+
+TEST(Bootstrap, NothingToRestoreStopsWithOneLineAndAnEmptyDirectory) {
+  PGBR_REQUIRE_ROOT();
+  TempDir dir;
+  SupervisorUnderTest sup(dir.path(),
+                          repoEnv(dir.path() / "repo", {{"PGBR_BOOTSTRAP", "restore"}}));
+  sup.start();
+  const std::optional<int> code = sup.waitExit(120s);
+  ASSERT_TRUE(code.has_value()) << sup.output();
+  EXPECT_EQ(*code, 1) << sup.output();
+  const std::string out = sup.output();
+  EXPECT_NE(out.find("the repository holds no backup of stanza main"), std::string::npos) << out;
+  EXPECT_EQ(out.find("initializing"), std::string::npos) << out;
+  std::error_code ec;
+  EXPECT_TRUE(!fs::exists(sup.pgdata(), ec) || fs::is_empty(sup.pgdata(), ec));
+  EXPECT_FALSE(fs::exists(sup.stateDir() / "bootstrap-incomplete"));
+}
+
+TEST(Bootstrap, SettingsThatDoNotFitAreRefusedAtStart) {
+  PGBR_REQUIRE_ROOT();
+  TempDir dir;
+  const std::vector<std::pair<std::map<std::string, std::string>, std::string>> cases = {
+      {{{"PGBR_BOOTSTRAP", "restor"}}, "is not a way to bootstrap"},
+      {{{"PGBR_BOOTSTRAP_STANZA", "prod"}}, "only apply with PGBR_BOOTSTRAP=restore"},
+      {{{"PGBR_BOOTSTRAP", "restore"}, {"PGBR_BOOTSTRAP_TYPE", "time"}}, "needs a target"},
+      {{{"PGBR_BOOTSTRAP", "restore"}, {"PGBR_BOOTSTRAP_TARGET", "1/0"}}, "TYPE is latest"},
+      {{{"PGBR_BOOTSTRAP", "restore"}, {"PGBR_BOOTSTRAP_STANZA", "a b"}}, "not a stanza name"},
+  };
+  int i = 0;
+  for (const auto& [env, expected] : cases) {
+    SupervisorUnderTest sup(dir.path() / std::to_string(i++), env);
+    sup.start();
+    const std::optional<int> code = sup.waitExit(30s);
+    ASSERT_TRUE(code.has_value()) << expected;
+    EXPECT_EQ(*code, 2) << sup.output();
+    EXPECT_NE(sup.output().find(expected), std::string::npos) << sup.output();
+    EXPECT_FALSE(fs::exists(sup.pgdata() / "PG_VERSION")) << expected;
+  }
+}
+
+}  // namespace
+}  // namespace pgbr::it

@@ -106,7 +106,16 @@ TEST(Bootstrap, CloneDisasterRecoveryAndAnExistingDataDirectory) {
   // new timeline, writable, and takes a backup of that timeline.
   SupervisorUnderTest recovered(dir.path() / "recovered",
                                 repoEnv(repo, {{"PGBR_BOOTSTRAP", "restore"}}));
+  // As if an earlier bootstrap had been killed halfway: some files restored (PG_VERSION among
+  // them, so the directory looks like a database) and the marker left in the state folder.
+  writeFile(recovered.pgdata() / "PG_VERSION", "15\n");
+  writeFile(recovered.pgdata() / "base" / "1" / "1259", "half a relation");
+  writeFile(recovered.stateDir() / "bootstrap-incomplete", recovered.pgdata().string() + "\n");
+  chownToPostgres(dir.path() / "recovered");
   ASSERT_TRUE(recovered.startAndSettle());
+  EXPECT_NE(recovered.output().find("did not finish: emptying it and restoring again"),
+            std::string::npos)
+      << recovered.output();
   auto pg = recovered.connect();
   EXPECT_EQ(pg->value("select count(*) from kept"), "5000");
   EXPECT_EQ(pg->value("select count(*) from kept where id = 5001"), "0") << "the clone's row";

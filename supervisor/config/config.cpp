@@ -6,9 +6,9 @@
 
 #include "supervisor/common/errors.h"
 #include "supervisor/config/backrest_folders.h"
-#include "supervisor/config/bootstrap_settings.h"
 #include "supervisor/config/notify_settings.h"
 #include "supervisor/config/postgres_args.h"
+#include "supervisor/config/replica_settings.h"
 #include "supervisor/config/setting_table.h"
 
 namespace pgbr {
@@ -235,7 +235,7 @@ Invocation loadInvocation(const std::vector<std::string>& args, const Environmen
   backrestFolders(settings);  // a relative PGBACKREST_*_PATH stops start-up here, named
   checkDrillDir(settings);
   if (auto reason = checkNotifySettings(settings)) throw ConfigError(*reason);
-  if (auto reason = checkBootstrapSettings(settings)) throw ConfigError(*reason);
+  if (auto reason = checkReplicaSettings(settings)) throw ConfigError(*reason);
   invocation.notes = notesFor(settings);
   return invocation;
 }

@@ -3,8 +3,8 @@
 #include <array>
 #include <vector>
 
-#include "supervisor/config/bootstrap_settings.h"
 #include "supervisor/config/notify_settings.h"
+#include "supervisor/config/replica_settings.h"
 #include "supervisor/config/setting_values.h"
 
 namespace pgbr {
@@ -329,11 +329,11 @@ constexpr auto kCoreSpecs = std::to_array<SettingSpec>({
 }  // namespace
 
 std::span<const SettingSpec> settingTable() {
-  // The bootstrap and notification rows live beside their parsers (bootstrap_settings.cpp,
+  // The bootstrap and notification rows live beside their parsers (replica_settings.cpp,
   // notify_settings.cpp); --help lists them after the rest.
   static const std::vector<SettingSpec> kAll = [] {
     std::vector<SettingSpec> all(kCoreSpecs.begin(), kCoreSpecs.end());
-    const auto bootstrap = bootstrapSettingSpecs();
+    const auto bootstrap = replicaSettingSpecs();
     all.insert(all.end(), bootstrap.begin(), bootstrap.end());
     const auto notify = notifySettingSpecs();
     all.insert(all.end(), notify.begin(), notify.end());

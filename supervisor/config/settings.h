@@ -25,6 +25,10 @@ struct PostgresInitSettings {
   std::string initdb_waldir;                       // POSTGRES_INITDB_WALDIR
   std::string host_auth_method = "scram-sha-256";  // POSTGRES_HOST_AUTH_METHOD
   std::string initdb_dir = "/docker-entrypoint-initdb.d";  // PGBR_INITDB_DIR / --initdb-dir
+  // A role standbys stream with, created at initdb with a pg_hba.conf rule for replication
+  // connections (config/replica_settings.h checks them together).
+  std::string replication_user;      // POSTGRES_REPLICATION_USER
+  std::string replication_password;  // POSTGRES_REPLICATION_PASSWORD or _FILE (secret)
 };
 
 // Notifications (supervisor/notify/): where alerts go. Nothing is sent when no webhook URL and
@@ -54,7 +58,7 @@ struct NotifySettings {
 };
 
 // Bootstrap from the repository (supervisor/replica/bootstrap.h): what an empty data directory
-// is filled with. Checked together in config/bootstrap_settings.h.
+// is filled with. Checked together in config/replica_settings.h.
 struct BootstrapSettings {
   bool restore = false;  // PGBR_BOOTSTRAP=restore; initdb (the default) otherwise
   std::string stanza;    // PGBR_BOOTSTRAP_STANZA: where to restore from; empty: PGBR_STANZA

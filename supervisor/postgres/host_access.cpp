@@ -115,6 +115,11 @@ std::string hbaEntry(const std::string& method) {
   return text;
 }
 
+std::string replicationHbaEntry(const std::string& user, const std::string& method) {
+  return "\n# POSTGRES_REPLICATION_USER: standbys stream from here\nhost replication \"" + user +
+         "\" all " + method + "\n";
+}
+
 std::string localOnlyHbaNote(const std::string& method) {
   return "\n# pgbr-supervisor: postgres listens on this machine only (PGBR_PG_LISTEN), so no rule "
          "for\n# other hosts here; with PGBR_PG_LISTEN='*' the next start adds\n# host all all "

@@ -39,6 +39,9 @@ std::string hbaEntry(const std::string& method);
 
 // The comment appended at initdb instead, when Postgres listens on this machine only.
 std::string localOnlyHbaNote(const std::string& method);
+// The rule that lets `user` open replication connections (standbys) from any host with
+// `method`: "all" in the database column never matches them.
+std::string replicationHbaEntry(const std::string& user, const std::string& method);
 
 struct HbaUpdate {
   bool added = false;

@@ -277,6 +277,8 @@ InitResult Initializer::run(const std::atomic<bool>& cancel) {
     std::ofstream hba(pgdata / "pg_hba.conf", std::ios::app);
     hba << (listensBeyondLoopback(settings_.pg_listen) ? hbaEntry(init.host_auth_method)
                                                        : localOnlyHbaNote(init.host_auth_method));
+    if (!init.replication_user.empty())
+      hba << replicationHbaEntry(init.replication_user, init.host_auth_method);
     hba.flush();
     if (!hba) return fail("cannot append to " + (pgdata / "pg_hba.conf").string());
   }
@@ -300,6 +302,11 @@ InitResult Initializer::run(const std::atomic<bool>& cancel) {
     if (error = server_.createDatabaseIfMissing(params, init.db); !error.empty()) {
       return fail("creating database " + init.db + ": " + error);
     }
+  }
+  if (!init.replication_user.empty()) {
+    note("creating the replication role " + init.replication_user);
+    error = server_.createReplicationRole(params, init.replication_user, init.replication_password);
+    if (!error.empty()) return fail("creating role " + init.replication_user + ": " + error);
   }
   for (const auto& file : files.files) {
     if (cancel.load()) return fail("cancelled before " + file.string());

@@ -34,6 +34,27 @@ std::string LibpqServerAccess::createDatabaseIfMissing(const ConnParams& params,
   return execStatement(connected.conn.get(), "CREATE DATABASE " + *quoted);
 }
 
+std::string LibpqServerAccess::createReplicationRole(const ConnParams& params,
+                                                     const std::string& name,
+                                                     const std::string& password) {
+  ConnParams admin = params;
+  admin.dbname = "postgres";
+  ConnectResult connected = connectPg(admin);
+  if (!connected.ok()) return connected.error;
+  PGconn* c = connected.conn.get();
+  const auto quoted = quoteIdentifier(c, name);
+  char* literal = PQescapeLiteral(c, password.data(), password.size());
+  if (!quoted || literal == nullptr) {
+    PQfreemem(literal);
+    return "cannot quote the role's name or password (invalid encoding?)";
+  }
+  // Hashed by the server with password_encryption (scram-sha-256); the statement is not logged
+  // (log_statement is none while the init files run).
+  std::string sql = "CREATE ROLE " + *quoted + " WITH LOGIN REPLICATION PASSWORD " + literal;
+  PQfreemem(literal);
+  return execStatement(c, sql);
+}
+
 std::string TempServer::start(const SpawnSpec& spec) {
   SpawnResult spawned = children_.spawn(spec);
   if (!spawned.ok()) return "the temporary server could not start: " + spawned.error;

@@ -38,12 +38,17 @@ class ServerAccess {
   // Creates the database unless pg_database has it. Returns the error or "".
   virtual std::string createDatabaseIfMissing(const ConnParams& params,
                                               const std::string& name) = 0;
+  // Creates a login role with the REPLICATION attribute. Returns the error or "".
+  virtual std::string createReplicationRole(const ConnParams& params, const std::string& name,
+                                            const std::string& password) = 0;
 };
 
 class LibpqServerAccess final : public ServerAccess {
  public:
   bool ready(const ConnParams& params) override { return pingReady(params); }
   std::string createDatabaseIfMissing(const ConnParams& params, const std::string& name) override;
+  std::string createReplicationRole(const ConnParams& params, const std::string& name,
+                                    const std::string& password) override;
 };
 
 // The socket-only server the init files run against. Its output goes to `log`.

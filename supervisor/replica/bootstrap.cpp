@@ -9,7 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "supervisor/backrest/command.h"
-#include "supervisor/config/bootstrap_settings.h"
+#include "supervisor/config/replica_settings.h"
 #include "supervisor/os/process_ops.h"
 #include "supervisor/postgres/initdb.h"
 #include "supervisor/postgres/local_conn.h"

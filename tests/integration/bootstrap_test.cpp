@@ -37,11 +37,28 @@ TEST(Bootstrap, CloneDisasterRecoveryAndAnExistingDataDirectory) {
   const fs::path repo = dir.path() / "repo";
 
   // The source: a primary of stanza main with a table, its WAL archived, then lost.
-  SupervisorUnderTest primary(dir.path() / "primary", repoEnv(repo));
+  SupervisorUnderTest primary(dir.path() / "primary",
+                              repoEnv(repo, {{"POSTGRES_REPLICATION_USER", "replicator"},
+                                             {"POSTGRES_REPLICATION_PASSWORD", "repl-pw"}}));
   ASSERT_TRUE(primary.startAndSettle());
   {
     auto pg = primary.connect();
     ASSERT_TRUE(pg->ok()) << pg->error();
+    // The replication role of POSTGRES_REPLICATION_USER, with its pg_hba.conf rule, and a
+    // replication connection as it.
+    EXPECT_EQ(pg->value("select rolreplication and rolcanlogin and not rolsuper from pg_roles "
+                        "where rolname = 'replicator'"),
+              "t");
+    EXPECT_EQ(pg->value("select count(*) from pg_hba_file_rules where type = 'host' and "
+                        "database = '{replication}' and user_name = '{replicator}'"),
+              "1");
+    const CommandOutput identified =
+        run({"psql",
+             "host=127.0.0.1 port=" + std::to_string(primary.pgPort()) +
+                 " user=replicator password=repl-pw dbname=postgres replication=database",
+             "-Atc", "IDENTIFY_SYSTEM"});
+    EXPECT_EQ(identified.code, 0) << identified.output;
+    EXPECT_NE(identified.output.find("|1|"), std::string::npos) << identified.output;
     ASSERT_TRUE(pg->exec("create table kept(id int primary key, note text)"));
     ASSERT_TRUE(pg->exec("insert into kept select g, 'row ' || g from generate_series(1, 5000) g"));
   }
@@ -145,7 +162,7 @@ TEST(Bootstrap, NothingToRestoreStopsWithOneLineAndAnEmptyDirectory) {
   EXPECT_FALSE(fs::exists(sup.stateDir() / "bootstrap-incomplete"));
 }
 
-TEST(Bootstrap, SettingsThatDoNotFitAreRefusedAtStart) {
+TEST(Bootstrap, BootstrapAndReplicationSettingsThatDoNotFitAreRefusedAtStart) {
   PGBR_REQUIRE_ROOT();
   TempDir dir;
   const std::vector<std::pair<std::map<std::string, std::string>, std::string>> cases = {
@@ -154,6 +171,10 @@ TEST(Bootstrap, SettingsThatDoNotFitAreRefusedAtStart) {
       {{{"PGBR_BOOTSTRAP", "restore"}, {"PGBR_BOOTSTRAP_TYPE", "time"}}, "needs a target"},
       {{{"PGBR_BOOTSTRAP", "restore"}, {"PGBR_BOOTSTRAP_TARGET", "1/0"}}, "TYPE is latest"},
       {{{"PGBR_BOOTSTRAP", "restore"}, {"PGBR_BOOTSTRAP_STANZA", "a b"}}, "not a stanza name"},
+      {{{"POSTGRES_REPLICATION_PASSWORD", "pw"}}, "POSTGRES_REPLICATION_USER is not"},
+      {{{"POSTGRES_REPLICATION_USER", "replicator"}}, "needs POSTGRES_REPLICATION_PASSWORD"},
+      {{{"POSTGRES_REPLICATION_USER", "postgres"}, {"POSTGRES_REPLICATION_PASSWORD", "pw"}},
+       "is the superuser POSTGRES_USER"},
   };
   int i = 0;
   for (const auto& [env, expected] : cases) {

@@ -132,6 +132,8 @@ const std::map<std::string, std::pair<std::string, std::string>>& samples() {
       {"PGBR_NOTIFY_WAL_MIN_FREE_PCT", {"15", "15"}},
       {"PGBR_NOTIFY_WAL_FILL_MINUTES", {"30", "30"}},
       {"PGBR_NOTIFY_OVERDUE_MINUTES", {"120", "120"}},
+      {"POSTGRES_REPLICATION_USER", {"replicator", "replicator"}},
+      {"POSTGRES_REPLICATION_PASSWORD", {"repl-secret", "repl-secret"}},
       {"PGBR_BOOTSTRAP", {"restore", "restore"}},
       {"PGBR_BOOTSTRAP_STANZA", {"prod", "prod"}},
       {"PGBR_BOOTSTRAP_TYPE", {"immediate", "immediate"}},
@@ -141,8 +143,9 @@ const std::map<std::string, std::pair<std::string, std::string>>& samples() {
   return kSamples;
 }
 
-// The e-mail settings are only accepted together (notify_settings.h), and the bootstrap ones only
-// with PGBR_BOOTSTRAP=restore: a test that sets one of them alone also sets what it needs.
+// The e-mail settings are only accepted together (notify_settings.h), the replication user and
+// password too, and the bootstrap ones only with PGBR_BOOTSTRAP=restore (replica_settings.h): a
+// test that sets one of them alone also sets what it needs.
 void addCompanions(MapEnvironment& env, const std::string& name) {
   const std::map<std::string, std::string> kMail = {
       {"PGBR_NOTIFY_SMTP_URL", "smtp://mail.example.com:587"},
@@ -158,6 +161,8 @@ void addCompanions(MapEnvironment& env, const std::string& name) {
   // that takes one.
   if (name.starts_with("PGBR_BOOTSTRAP_")) env.set("PGBR_BOOTSTRAP", "restore");
   if (name == "PGBR_BOOTSTRAP_TARGET") env.set("PGBR_BOOTSTRAP_TYPE", "name");
+  if (name == "POSTGRES_REPLICATION_USER") env.set("POSTGRES_REPLICATION_PASSWORD", "pw");
+  if (name == "POSTGRES_REPLICATION_PASSWORD") env.set("POSTGRES_REPLICATION_USER", "replicator");
 }
 
 TEST(SettingTableTest, EveryRowHasASample) {
@@ -289,6 +294,9 @@ TEST_F(LoadTest, EveryFileFormIsReadWithTrailingNewlinesDropped) {
        }},
       {"PGBR_NOTIFY_WEBHOOK_SECRET", [](const Settings& s) { return s.notify.webhook_secret; }},
       {"PGBR_NOTIFY_SMTP_PASSWORD", [](const Settings& s) { return s.notify.smtp_password; }},
+      {"POSTGRES_REPLICATION_USER", [](const Settings& s) { return s.init.replication_user; }},
+      {"POSTGRES_REPLICATION_PASSWORD",
+       [](const Settings& s) { return s.init.replication_password; }},
   };
   std::set<std::string> covered;
   for (const FileCase& c : cases) {
@@ -308,7 +316,7 @@ TEST_F(LoadTest, EveryFileFormIsReadWithTrailingNewlinesDropped) {
       EXPECT_TRUE(covered.contains(std::string(spec.env))) << spec.env;
     }
   }
-  EXPECT_EQ(covered.size(), 8u);
+  EXPECT_EQ(covered.size(), 10u);
 }
 
 TEST_F(LoadTest, FileKeepsInnerNewlinesAndTrailingSpaces) {

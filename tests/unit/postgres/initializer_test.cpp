@@ -145,11 +145,18 @@ class FakeServer final : public ServerAccess {
     created.push_back(name);
     return create_error;
   }
+  std::string createReplicationRole(const ConnParams&, const std::string& name,
+                                    const std::string& password) override {
+    std::lock_guard lock(mutex_);
+    replication_roles.push_back(name + ":" + password);
+    return "";
+  }
   std::mutex mutex_;
   bool is_ready = true;
   int ready_calls = 0;
   ConnParams last_params;
   std::vector<std::string> created;
+  std::vector<std::string> replication_roles;
   std::string create_error;
 };
 
@@ -412,6 +419,24 @@ TEST_F(InitializerTest, DefaultDatabaseIsNotCreated) {
   settings_.init.db = "postgres";
   ASSERT_EQ(run().outcome, InitOutcome::kInitialized);
   EXPECT_THAT(server_.created, IsEmpty());
+}
+
+TEST_F(InitializerTest, TheReplicationUserGetsItsRoleAndItsRule) {
+  settings_.pg_listen = "*";
+  settings_.init.replication_user = "replicator";
+  settings_.init.replication_password = "repl-pw";
+  root_.write("data/pg_hba.conf", "local all all trust\n");
+  ASSERT_EQ(run().outcome, InitOutcome::kInitialized);
+  EXPECT_THAT(server_.replication_roles, ElementsAre("replicator:repl-pw"));
+  EXPECT_EQ(testing::TempDir::read(root_.path() / "data/pg_hba.conf"),
+            "local all all trust\n\nhost all all all scram-sha-256\n\n# "
+            "POSTGRES_REPLICATION_USER: standbys stream from here\nhost replication "
+            "\"replicator\" all scram-sha-256\n");
+}
+
+TEST_F(InitializerTest, NoReplicationUserNoRole) {
+  ASSERT_EQ(run().outcome, InitOutcome::kInitialized);
+  EXPECT_THAT(server_.replication_roles, IsEmpty());
 }
 
 TEST_F(InitializerTest, AFailingFileStopsEverythingAndSaysTheDirectoryStays) {

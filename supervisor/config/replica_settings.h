@@ -1,7 +1,10 @@
-// The bootstrap settings (PGBR_BOOTSTRAP*): their rows of the setting table and the check that
-// needs several of them at once.
+// The settings of a second server (supervisor/replica/): bootstrap from the repository
+// (PGBR_BOOTSTRAP*) and the replication role (POSTGRES_REPLICATION_USER / _PASSWORD): their rows
+// of the setting table and the check that needs several of them at once.
 //
-// Policy: PGBR_BOOTSTRAP is initdb (the default) or restore. The other PGBR_BOOTSTRAP_* settings
+// Policy: POSTGRES_REPLICATION_USER and _PASSWORD (or _FILE) go together (unless
+// POSTGRES_HOST_AUTH_METHOD=trust), and the user is not POSTGRES_USER, who can replicate anyway.
+// PGBR_BOOTSTRAP is initdb (the default) or restore. The other PGBR_BOOTSTRAP_* settings
 // only mean something with restore, so setting one without it is an error rather than a silent
 // no-op. The type and target take the forms of POST /api/v1/restore (the same checks), except
 // that "latest" (the default) replaces "delta": the newest backup, recovered to the end of the
@@ -18,10 +21,11 @@
 
 namespace pgbr {
 
-std::span<const SettingSpec> bootstrapSettingSpecs();
+std::span<const SettingSpec> replicaSettingSpecs();
 
-// Why the bootstrap settings do not fit together, with the fix; nullopt when they do.
-std::optional<std::string> checkBootstrapSettings(const Settings& settings);
+// Why the bootstrap or replication settings do not fit together, with the fix; nullopt when they
+// do.
+std::optional<std::string> checkReplicaSettings(const Settings& settings);
 
 // The restore the bootstrap runs, as the restore API's options: type "delta" for latest, always
 // promoting at a target.

@@ -1,5 +1,5 @@
-// Bootstrap settings (bootstrap_settings.h).
-#include "supervisor/config/bootstrap_settings.h"
+// Bootstrap and replication settings (replica_settings.h).
+#include "supervisor/config/replica_settings.h"
 
 #include <array>
 
@@ -42,6 +42,32 @@ Reason applyType(Settings& s, const std::string& value) {
 }
 
 constexpr auto kSpecs = std::to_array<SettingSpec>({
+    {.env = "POSTGRES_REPLICATION_USER",
+     .file_env = "POSTGRES_REPLICATION_USER_FILE",
+     .metavar = "NAME",
+     .help = "a role standbys stream with: created at initdb with the REPLICATION attribute and a "
+             "pg_hba.conf rule for replication connections from any host",
+     .default_text = "none",
+     .empty = EmptyValue::kUnset,
+     .apply = [](Settings& s, const std::string& v) -> Reason {
+       Settings probe;
+       if (Reason reason = setting_values::applyUser(probe, v)) return reason;
+       s.init.replication_user = v;
+       return std::nullopt;
+     },
+     .show = [](const Settings& s) { return s.init.replication_user; }},
+    {.env = "POSTGRES_REPLICATION_PASSWORD",
+     .file_env = "POSTGRES_REPLICATION_PASSWORD_FILE",
+     .metavar = "PASSWORD",
+     .help = "the replication role's password",
+     .default_text = "none",
+     .empty = EmptyValue::kUnset,
+     .secret = true,
+     .apply = [](Settings& s, const std::string& v) -> Reason {
+       s.init.replication_password = v;
+       return std::nullopt;
+     },
+     .show = [](const Settings& s) { return s.init.replication_password; }},
     {.env = "PGBR_BOOTSTRAP",
      .metavar = "initdb|restore",
      .help = "what an empty data directory is filled with: initdb makes a new database, restore "
@@ -89,7 +115,7 @@ constexpr auto kSpecs = std::to_array<SettingSpec>({
 
 }  // namespace
 
-std::span<const SettingSpec> bootstrapSettingSpecs() {
+std::span<const SettingSpec> replicaSettingSpecs() {
   return kSpecs;
 }
 
@@ -106,7 +132,18 @@ backrest::RestoreOptions bootstrapRestoreOptions(const BootstrapSettings& bootst
   return options;
 }
 
-std::optional<std::string> checkBootstrapSettings(const Settings& settings) {
+std::optional<std::string> checkReplicaSettings(const Settings& settings) {
+  const PostgresInitSettings& init = settings.init;
+  if (!init.replication_password.empty() && init.replication_user.empty())
+    return "POSTGRES_REPLICATION_PASSWORD is set but POSTGRES_REPLICATION_USER is not; set the "
+           "user the standbys connect as";
+  if (!init.replication_user.empty() && init.replication_user == init.user)
+    return "POSTGRES_REPLICATION_USER is the superuser POSTGRES_USER, who may replicate "
+           "already; name another role, or unset it";
+  if (!init.replication_user.empty() && init.replication_password.empty() &&
+      init.host_auth_method.rfind("trust", 0) != 0)
+    return "POSTGRES_REPLICATION_USER needs POSTGRES_REPLICATION_PASSWORD (or _FILE): standbys "
+           "authenticate with it";
   const BootstrapSettings& b = settings.bootstrap;
   if (!b.restore) {
     const BootstrapSettings defaults;

@@ -122,7 +122,7 @@ class Supervisor final : public Service {
   std::unique_ptr<RestoreJobs> restores_;
   std::vector<std::unique_ptr<Capability>> capabilities_;
   std::unique_ptr<DataBootstrap> bootstrap_;
-  bool bootstrapped_ = false;  // set by the init thread before Postgres starts
+  std::atomic<bool> bootstrapped_{false};  // set by the init thread before Postgres starts
 
   std::atomic<bool> init_failed_{false};
   std::atomic<bool> cancel_init_{false};

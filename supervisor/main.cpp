@@ -177,8 +177,9 @@ int main(int argc, char** argv) {
   supervisor.add(makeDrillCapability);
   supervisor.add(makeDumpCapability);
   supervisor.add(makeNotifyCapability);
-  supervisor.setBootstrap(
-      [](CoreParts p) { return makeBootstrap(p.settings, p.children, p.postgres_log); });
+  supervisor.setBootstrap([](CoreParts p) {
+    return makeBootstrap(p.settings, p.children, p.backrest, p.postgres_log);
+  });
 
   ApiOptions api_options;
   api_options.auth = settings.api_auth;

@@ -9,8 +9,8 @@
 #include <spdlog/spdlog.h>
 
 #include "supervisor/backrest/command.h"
+#include "supervisor/backrest/progress.h"
 #include "supervisor/config/replica_settings.h"
-#include "supervisor/os/process_ops.h"
 #include "supervisor/postgres/initdb.h"
 #include "supervisor/postgres/local_conn.h"
 #include "supervisor/postgres/pg_connection.h"
@@ -20,26 +20,26 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// pgBackRest's own reason: its last "ERROR: [code]: ..." line, else its last line.
-std::string reasonOf(const RunResult& ran) {
+// pgBackRest's own reason: the error that ended it, else how it ended.
+std::string reasonOf(const RunResult& ran, const backrest::OutputScanner& scanner) {
   if (!ran.started) return "pgbackrest could not start: " + ran.spawn_error;
   if (ran.cancelled) return "cancelled";
-  for (auto it = ran.last_lines.rbegin(); it != ran.last_lines.rend(); ++it)
-    if (auto at = it->find("ERROR: ["); at != std::string::npos) return it->substr(at + 7);
-  return ran.last_lines.empty() ? ran.status.describe() : ran.last_lines.back();
+  if (scanner.error()) return scanner.error()->oneLine();
+  return ran.status.describe() + (ran.last_lines.empty() ? "" : ": " + ran.last_lines.back());
 }
 
-// pgBackRest's codes for "nothing to restore from": no backup set, no backup.info (unknown
-// stanza or empty repository).
-bool nothingToRestore(const std::string& reason) {
-  return reason.starts_with("[075]") || reason.starts_with("[055]") ||
-         reason.find("no backup set") != std::string::npos;
+// pgBackRest's codes for "nothing to restore from": no backup set (075), no backup.info (055:
+// an unknown stanza or an empty repository).
+bool nothingToRestore(const backrest::OutputScanner& scanner) {
+  const int code = scanner.error() ? scanner.error()->code : scanner.abortCode().value_or(0);
+  return code == 75 || code == 55;
 }
 
 }  // namespace
 
-RepositoryBootstrap::RepositoryBootstrap(const Settings& settings, Children& children, LogSink& log)
-    : settings_(settings), children_(children), log_(log) {}
+RepositoryBootstrap::RepositoryBootstrap(const Settings& settings, Children& children,
+                                         const BackrestRunner& backrest, LogSink& log)
+    : settings_(settings), children_(children), backrest_(backrest), log_(log) {}
 
 void RepositoryBootstrap::note(const std::string& line) {
   spdlog::info("{}", line);
@@ -93,10 +93,9 @@ std::string RepositoryBootstrap::fill(const std::atomic<bool>& cancel) {
     if (!out.flush()) return "PGBR_BOOTSTRAP=restore: cannot write " + marker().string();
   }
 
-  backrest::CommandContext ctx{settings_.pgbackrest_bin,
-                               settings_.pgbackrest_config,
-                               source,
-                               {"--pg1-path=" + pgdata.string()}};
+  backrest::CommandContext ctx = backrest_.context();
+  ctx.stanza = source;
+  ctx.extra.push_back("--pg1-path=" + pgdata.string());
   std::string error;
   std::optional<backrest::Argv> argv =
       backrest::restoreCommand(ctx, bootstrapRestoreOptions(settings_.bootstrap), &error);
@@ -109,17 +108,16 @@ std::string RepositoryBootstrap::fill(const std::atomic<bool>& cancel) {
   note("bootstrap: restoring " + pgdata.string() + " from stanza " + source +
        " of the repository (" + settings_.bootstrap.type +
        (settings_.bootstrap.target.empty() ? "" : " " + settings_.bootstrap.target) + ")");
-  SpawnSpec spec;
-  spec.argv = *argv;
-  spec.env = currentEnvironment();
+  backrest::OutputScanner scanner;
   RunOptions options;
   options.cancel = &cancel;
   options.keep_lines = 50;
-  const RunResult ran = runCommand(children_, spec, &log_, options);
+  options.on_line = [&](std::string_view line) { scanner.feed(line); };
+  const RunResult ran = runCommand(children_, backrest_.spec(*argv), &log_, options);
   if (!ran.success()) {
-    const std::string reason = reasonOf(ran);
+    const std::string reason = reasonOf(ran, scanner);
     if (std::string emptied = emptyDataDirectory(); emptied.empty()) fs::remove(marker(), ec);
-    if (nothingToRestore(reason))
+    if (nothingToRestore(scanner))
       return "PGBR_BOOTSTRAP=restore: the repository holds no backup of stanza " + source +
              " to restore (" + reason +
              "); take a backup there first, or set PGBR_BOOTSTRAP=initdb";
@@ -175,9 +173,9 @@ void RepositoryBootstrap::waitForArchive(const std::atomic<bool>& cancel) {
 }
 
 std::unique_ptr<DataBootstrap> makeBootstrap(const Settings& settings, Children& children,
-                                             LogSink& log) {
+                                             const BackrestRunner& backrest, LogSink& log) {
   if (!settings.bootstrap.restore) return nullptr;
-  return std::make_unique<RepositoryBootstrap>(settings, children, log);
+  return std::make_unique<RepositoryBootstrap>(settings, children, backrest, log);
 }
 
 }  // namespace pgbr

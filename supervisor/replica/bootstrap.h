@@ -19,6 +19,7 @@
 #include <memory>
 #include <string>
 
+#include "supervisor/backrest/runner.h"
 #include "supervisor/common/log_sink.h"
 #include "supervisor/config/settings.h"
 #include "supervisor/os/children.h"
@@ -28,7 +29,8 @@ namespace pgbr {
 
 class RepositoryBootstrap : public DataBootstrap {
  public:
-  RepositoryBootstrap(const Settings& settings, Children& children, LogSink& log);
+  RepositoryBootstrap(const Settings& settings, Children& children, const BackrestRunner& backrest,
+                      LogSink& log);
 
   bool takesOver() override;
   std::string fill(const std::atomic<bool>& cancel) override;
@@ -49,11 +51,12 @@ class RepositoryBootstrap : public DataBootstrap {
 
   const Settings& settings_;
   Children& children_;
+  const BackrestRunner& backrest_;  // the environment and config pgBackRest runs with
   LogSink& log_;
 };
 
 // The bootstrap for `settings`: nullptr unless PGBR_BOOTSTRAP=restore.
 std::unique_ptr<DataBootstrap> makeBootstrap(const Settings& settings, Children& children,
-                                             LogSink& log);
+                                             const BackrestRunner& backrest, LogSink& log);
 
 }  // namespace pgbr

@@ -61,7 +61,9 @@ std::optional<DumpManifest> DumpCatalog::manifest(const std::string& id, std::st
   }
   const nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
   if (j.is_discarded()) {
-    *error = "the manifest is not JSON";
+    *error = store_.encrypted() ? "the manifest is not JSON: wrong passphrase (repo cipher-pass) "
+                                  "or damaged data"
+                                : "the manifest is not JSON";
     return std::nullopt;
   }
   auto m = manifestFromJson(j, error);

@@ -23,6 +23,7 @@ class EncryptedStore : public ObjectStore {
   EncryptedStore(std::unique_ptr<ObjectStore> inner, std::string passphrase);
 
   std::string describe() const override;
+  bool encrypted() const override { return true; }
   std::unique_ptr<ObjectWriter> create(const std::string& key, std::string* error) override;
   std::string read(const std::string& key, const ChunkSink& sink) override;
   std::optional<uint64_t> size(const std::string& key, std::string* error) override;

@@ -49,6 +49,10 @@ class ObjectStore {
   // Where the store is, for logs and the API: "local /path/dumps/main" or
   // "s3 https://endpoint/bucket/prefix"; never credentials.
   virtual std::string describe() const = 0;
+  // Whether what is read was decrypted. CBC has no integrity check: about one read in 256 with a
+  // wrong passphrase ends in valid padding and yields garbage instead of an error, so a reader
+  // that finds garbage in an encrypted store names the passphrase as a likely cause.
+  virtual bool encrypted() const { return false; }
 
   // Replaces an existing object of the same key on commit.
   virtual std::unique_ptr<ObjectWriter> create(const std::string& key, std::string* error) = 0;

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "supervisor/common/time_format.h"
+#include "supervisor/storage/encrypted_store.h"
 #include "supervisor/storage/local_store.h"
 #include "tests/unit/temp_dir.h"
 
@@ -70,6 +71,23 @@ TEST(DumpCatalog, ManifestOfAnotherRunIsRefused) {
   std::string error;
   EXPECT_FALSE(catalog.manifest("20261201-000000-000", &error));
   EXPECT_NE(error.find("20261109-000000-000"), std::string::npos) << error;
+}
+
+// A wrong passphrase usually fails the padding check, but about one time in 256 the padding is
+// valid and the "plaintext" is garbage. Garbage read through an encrypted store names the
+// passphrase; through a plain store it does not.
+TEST(DumpCatalog, GarbageFromAnEncryptedStoreNamesThePassphrase) {
+  testing::TempDir dir;
+  EncryptedStore store(std::make_unique<LocalStore>(dir.path()), "passphrase");
+  ASSERT_EQ(put(store, "20261201-000000-000/manifest.json", "\x8f\x03 garbage"), "");
+  std::string error;
+  EXPECT_FALSE(DumpCatalog(store).manifest("20261201-000000-000", &error));
+  EXPECT_EQ(error, "the manifest is not JSON: wrong passphrase (repo cipher-pass) or damaged data");
+
+  LocalStore plain(dir.path() / "plain");
+  ASSERT_EQ(put(plain, "20261201-000000-000/manifest.json", "garbage"), "");
+  EXPECT_FALSE(DumpCatalog(plain).manifest("20261201-000000-000", &error));
+  EXPECT_EQ(error, "the manifest is not JSON");
 }
 
 TEST(DumpRetention, KeepsTheNewestByCountAndAge) {

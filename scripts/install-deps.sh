@@ -7,8 +7,9 @@
 #   --build      compiler, CMake, Ninja and the -dev libraries
 #   --runtime    PostgreSQL 15, pgBackRest and the tools the supervisor calls
 #   --test       build + runtime + what the integration, browser, container and bench tests use,
-#                then the npm packages of tests/browser and tests/openapi (npm ci in each,
-#                skipped when its node_modules already matches its package-lock.json)
+#                then the npm packages of tests/browser, tests/openapi and tests/kubernetes
+#                (npm ci in each, skipped when its node_modules already matches its
+#                package-lock.json)
 #
 # Runs as root on a fresh Debian 12 machine and is meant to be run again at every CI start: it
 # asks dpkg what is missing, runs `apt-get update` once only when something is, and installs with
@@ -33,7 +34,8 @@ readonly RUNTIME_PKGS=(postgresql-15 pgbackrest zstd ca-certificates curl xz-uti
 
 # What the tests drive. Rootful podman needs neither uidmap nor slirp4netns (those serve rootless
 # podman); it does need a network stack and iptables so build containers reach the mirror, and
-# aardvark-dns so containers on one network find each other by name. podman's "crun | runc"
+# aardvark-dns so containers on one network find each other by name, and catatonit, from which
+# podman builds the pause container of a pod (`podman kube play`). podman's "crun | runc"
 # dependency is met with runc because crun refuses some cgroup layouts. A font is listed because
 # headless Chromium draws no text without one. Node and npm come from Debian only when no `node`
 # is on PATH at all, so a newer Node installed by other means is left alone. prometheus is there
@@ -41,7 +43,7 @@ readonly RUNTIME_PKGS=(postgresql-15 pgbackrest zstd ca-certificates curl xz-uti
 # python3-botocore checks the SigV4 signatures curl computes for the S3 store (s3rver checks none).
 # python3-aiosmtpd is the real SMTP server (STARTTLS, AUTH) the notification tests send mail to.
 readonly TEST_PKGS=(openssl chromium fonts-dejavu-core podman runc netavark aardvark-dns
-  iptables debootstrap debian-archive-keyring wrk hyperfine jq iproute2 prometheus
+  catatonit iptables debootstrap debian-archive-keyring wrk hyperfine jq iproute2 prometheus
   python3-botocore python3-aiosmtpd)
 
 # Debian's postgresql-common creates and starts a "main" cluster on 5432 when postgresql-15 is
@@ -49,7 +51,7 @@ readonly TEST_PKGS=(openssl chromium fonts-dejavu-core podman runc netavark aard
 readonly NO_MAIN_CLUSTER_CONF=/etc/postgresql-common/createcluster.d/pgbr-no-main-cluster.conf
 
 usage() {
-  sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
   exit "${1:-0}"
 }
 
@@ -168,4 +170,6 @@ if [ $want_test = 1 ]; then
   npm_install browser "$browser_dir"
   # The OpenAPI validator of tests/openapi (a unit test).
   npm_install openapi "$ROOT/tests/openapi"
+  # kubernetes-models and yaml of tests/kubernetes (a unit test, and the pod of the container test).
+  npm_install kubernetes "$ROOT/tests/kubernetes"
 fi

@@ -26,12 +26,15 @@ export function loadManifests(dir) {
 }
 
 export function yamlFiles(dir) {
-  return readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort();
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort();
 }
 
 export function loadKustomization(dir) {
   const [document] = parseAllDocuments(readFileSync(join(dir, KUSTOMIZATION), 'utf8'));
-  if (document.errors.length > 0) throw new Error(`${KUSTOMIZATION}: ${document.errors[0].message}`);
+  if (document.errors.length > 0)
+    throw new Error(`${KUSTOMIZATION}: ${document.errors[0].message}`);
   return document.toJS();
 }
 
@@ -48,7 +51,8 @@ export const workloads = (manifests) =>
 // Secret data as text: stringData as written, data decoded from base64.
 export function secretData(secret) {
   const out = {};
-  for (const [k, v] of Object.entries(secret?.data ?? {})) out[k] = Buffer.from(v, 'base64').toString();
+  for (const [k, v] of Object.entries(secret?.data ?? {}))
+    out[k] = Buffer.from(v, 'base64').toString();
   for (const [k, v] of Object.entries(secret?.stringData ?? {})) out[k] = String(v);
   return out;
 }
@@ -78,11 +82,20 @@ export function containerEnv(manifests, container) {
     if (ref.secretKeyRef) {
       const { name, key } = ref.secretKeyRef;
       const data = secretData(named(manifests, 'Secret', name));
-      env.set(entry.name, { value: data[key], from: `secret ${name} key ${key}`, secret: true, ref: { kind: 'Secret', name, key } });
+      env.set(entry.name, {
+        value: data[key],
+        from: `secret ${name} key ${key}`,
+        secret: true,
+        ref: { kind: 'Secret', name, key },
+      });
     } else if (ref.configMapKeyRef) {
       const { name, key } = ref.configMapKeyRef;
       const data = named(manifests, 'ConfigMap', name)?.data ?? {};
-      env.set(entry.name, { value: data[key], from: `configmap ${name} key ${key}`, ref: { kind: 'ConfigMap', name, key } });
+      env.set(entry.name, {
+        value: data[key],
+        from: `configmap ${name} key ${key}`,
+        ref: { kind: 'ConfigMap', name, key },
+      });
     } else if (entry.valueFrom) {
       env.set(entry.name, { value: undefined, from: 'fieldRef/resourceFieldRef' });
     } else {

@@ -64,7 +64,8 @@ for (const container of spec.containers) {
   container.env = [];
   for (const [name, entry] of env) {
     if (opts['local-repo'] && name.startsWith('PGBACKREST_REPO1_')) continue;
-    if (entry.value === undefined) die(`${container.name}: ${name} (${entry.from}) cannot be resolved`);
+    if (entry.value === undefined)
+      die(`${container.name}: ${name} (${entry.from}) cannot be resolved`);
     container.env.push({ name, value: entry.value });
   }
   delete container.envFrom;

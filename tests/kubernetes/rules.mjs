@@ -68,13 +68,16 @@ function checkProbes(where, container, problems) {
       problems.push(`${where}: ${probe} asks ${p.httpGet.path}, expected ${paths.join(' or ')}`);
     }
     const port = resolvePort(p.httpGet.port, [container]);
-    if (port !== API_PORT) problems.push(`${where}: ${probe} port ${p.httpGet.port} is not ${API_PORT}`);
+    if (port !== API_PORT)
+      problems.push(`${where}: ${probe} port ${p.httpGet.port} is not ${API_PORT}`);
   }
   const s = container.startupProbe;
   if (s?.httpGet) {
     const window = (s.periodSeconds ?? 10) * (s.failureThreshold ?? 3);
     if (window < MIN_STARTUP_WINDOW_S) {
-      problems.push(`${where}: startupProbe gives up after ${window} s, less than ${MIN_STARTUP_WINDOW_S} s`);
+      problems.push(
+        `${where}: startupProbe gives up after ${window} s, less than ${MIN_STARTUP_WINDOW_S} s`,
+      );
     }
   }
 }
@@ -83,14 +86,20 @@ function checkSecurity(where, pod, container, problems) {
   const ps = pod.securityContext ?? {};
   const cs = container.securityContext ?? {};
   const effective = (key) => (cs[key] !== undefined ? cs[key] : ps[key]);
-  if (effective('runAsUser') !== POSTGRES_UID) problems.push(`${where}: runAsUser is ${effective('runAsUser')}, expected ${POSTGRES_UID}`);
-  if (effective('runAsGroup') !== POSTGRES_UID) problems.push(`${where}: runAsGroup is ${effective('runAsGroup')}, expected ${POSTGRES_UID}`);
+  if (effective('runAsUser') !== POSTGRES_UID)
+    problems.push(`${where}: runAsUser is ${effective('runAsUser')}, expected ${POSTGRES_UID}`);
+  if (effective('runAsGroup') !== POSTGRES_UID)
+    problems.push(`${where}: runAsGroup is ${effective('runAsGroup')}, expected ${POSTGRES_UID}`);
   if (effective('runAsNonRoot') !== true) problems.push(`${where}: runAsNonRoot is not true`);
-  if (ps.fsGroup !== POSTGRES_UID) problems.push(`${where}: the pod's fsGroup is ${ps.fsGroup}, expected ${POSTGRES_UID}`);
-  if (cs.allowPrivilegeEscalation !== false) problems.push(`${where}: allowPrivilegeEscalation is not false`);
+  if (ps.fsGroup !== POSTGRES_UID)
+    problems.push(`${where}: the pod's fsGroup is ${ps.fsGroup}, expected ${POSTGRES_UID}`);
+  if (cs.allowPrivilegeEscalation !== false)
+    problems.push(`${where}: allowPrivilegeEscalation is not false`);
   if (cs.privileged === true) problems.push(`${where}: privileged`);
-  if (!(cs.capabilities?.drop ?? []).includes('ALL')) problems.push(`${where}: capabilities do not drop ALL`);
-  if ((cs.capabilities?.add ?? []).length > 0) problems.push(`${where}: capabilities added: ${cs.capabilities.add.join(', ')}`);
+  if (!(cs.capabilities?.drop ?? []).includes('ALL'))
+    problems.push(`${where}: capabilities do not drop ALL`);
+  if ((cs.capabilities?.add ?? []).length > 0)
+    problems.push(`${where}: capabilities added: ${cs.capabilities.add.join(', ')}`);
 }
 
 // Every mounted volume exists; PGDATA and the state folder are on volumes; PGDATA is a folder
@@ -104,41 +113,60 @@ function checkVolumes(where, workload, container, env, problems) {
   ]);
   const mounts = container.volumeMounts ?? [];
   for (const m of mounts) {
-    if (!known.has(m.name)) problems.push(`${where}: volumeMount ${m.name} names no volume or claim template`);
+    if (!known.has(m.name))
+      problems.push(`${where}: volumeMount ${m.name} names no volume or claim template`);
   }
-  const under = (path) => mounts.find((m) => path === m.mountPath || path.startsWith(`${m.mountPath.replace(/\/$/, '')}/`));
+  const under = (path) =>
+    mounts.find(
+      (m) => path === m.mountPath || path.startsWith(`${m.mountPath.replace(/\/$/, '')}/`),
+    );
   const pgdata = env.get('PGDATA')?.value ?? '/var/lib/postgresql/data';
   const pgdataMount = under(pgdata);
   if (!pgdataMount) problems.push(`${where}: PGDATA ${pgdata} is on no volume`);
   else if (pgdataMount.mountPath.replace(/\/$/, '') === pgdata.replace(/\/$/, '')) {
-    problems.push(`${where}: PGDATA ${pgdata} is the mount point of ${pgdataMount.name}; use a folder inside it`);
+    const volume = pgdataMount.name;
+    problems.push(`${where}: PGDATA ${pgdata} is the mount point of ${volume}; use a folder in it`);
   }
   const state = env.get('PGBR_STATE_DIR')?.value ?? STATE_DIR;
-  if (!under(state)) problems.push(`${where}: the state folder ${state} is on no volume (job history, bootstrap marker)`);
+  if (!under(state))
+    problems.push(
+      `${where}: the state folder ${state} is on no volume (job history, bootstrap marker)`,
+    );
 }
 
 function checkReferences(where, manifests, container, env, problems) {
   for (const source of container.envFrom ?? []) {
     const ref = source.configMapRef ?? source.secretRef;
     const kind = source.configMapRef ? 'ConfigMap' : 'Secret';
-    if (ref && !ref.optional && !named(manifests, kind, ref.name)) problems.push(`${where}: envFrom names no ${kind} ${ref.name}`);
+    if (ref && !ref.optional && !named(manifests, kind, ref.name))
+      problems.push(`${where}: envFrom names no ${kind} ${ref.name}`);
   }
   for (const [name, e] of env) {
     if (!e.ref) continue;
     const object = named(manifests, e.ref.kind, e.ref.name);
-    const data = e.ref.kind === 'Secret' ? secretData(object) : object?.data ?? {};
+    const data = e.ref.kind === 'Secret' ? secretData(object) : (object?.data ?? {});
     if (!object) problems.push(`${where}: ${name} refers to no ${e.ref.kind} ${e.ref.name}`);
-    else if (!(e.ref.key in data)) problems.push(`${where}: ${name} refers to key ${e.ref.key}, which ${e.ref.kind} ${e.ref.name} lacks`);
+    else if (!(e.ref.key in data))
+      problems.push(
+        `${where}: ${name} refers to key ${e.ref.key}, which ${e.ref.kind} ${e.ref.name} lacks`,
+      );
   }
 }
 
 function checkStopTimeout(where, pod, env, problems) {
   const raw = env.get('PGBR_STOP_TIMEOUT_S')?.value;
-  if (raw === undefined) problems.push(`${where}: PGBR_STOP_TIMEOUT_S is not set (default ${DEFAULT_STOP_TIMEOUT_S} s); set it with the grace period`);
+  if (raw === undefined)
+    problems.push(
+      `${where}: PGBR_STOP_TIMEOUT_S is not set (default ${DEFAULT_STOP_TIMEOUT_S} s); ` +
+        'set it with the grace period',
+    );
   const stop = raw === undefined ? DEFAULT_STOP_TIMEOUT_S : Number(raw);
   const grace = pod.terminationGracePeriodSeconds ?? 30;
   if (!(grace >= stop + MIN_EXIT_MARGIN_S)) {
-    problems.push(`${where}: terminationGracePeriodSeconds ${grace} is not at least ${MIN_EXIT_MARGIN_S} s above PGBR_STOP_TIMEOUT_S ${raw}`);
+    problems.push(
+      `${where}: terminationGracePeriodSeconds ${grace} is not at least ` +
+        `${MIN_EXIT_MARGIN_S} s above PGBR_STOP_TIMEOUT_S ${raw}`,
+    );
   }
 }
 
@@ -149,28 +177,39 @@ function checkStandby(where, manifests, env, problems) {
   if (target === undefined) return;
   const m = /^([a-z0-9-]+)-(\d+)\.([a-z0-9-]+)(\.[a-z0-9.-]+)?:(\d+)$/.exec(target);
   if (!m) {
-    problems.push(`${where}: PGBR_STANDBY_PRIMARY=${target} is not <statefulset>-<n>.<service>:<port>`);
+    problems.push(
+      `${where}: PGBR_STANDBY_PRIMARY=${target} is not <statefulset>-<n>.<service>:<port>`,
+    );
     return;
   }
   const primary = named(manifests, 'StatefulSet', m[1]);
   if (!primary || primary.spec.serviceName !== m[3]) {
-    problems.push(`${where}: PGBR_STANDBY_PRIMARY=${target} names no pod of a StatefulSet served by ${m[3]}`);
+    problems.push(
+      `${where}: PGBR_STANDBY_PRIMARY=${target} names no pod of a StatefulSet served by ${m[3]}`,
+    );
     return;
   }
   const primaryEnv = containerEnv(manifests, primary.spec.template.spec.containers[0]);
-  if (primaryEnv.has('PGBR_STANDBY_PRIMARY')) problems.push(`${where}: follows ${m[1]}, itself a standby`);
-  if (Number(m[5]) !== 5432) problems.push(`${where}: PGBR_STANDBY_PRIMARY port ${m[5]} is not Postgres' 5432`);
+  if (primaryEnv.has('PGBR_STANDBY_PRIMARY'))
+    problems.push(`${where}: follows ${m[1]}, itself a standby`);
+  if (Number(m[5]) !== 5432)
+    problems.push(`${where}: PGBR_STANDBY_PRIMARY port ${m[5]} is not Postgres' 5432`);
   for (const name of ['POSTGRES_REPLICATION_USER', 'POSTGRES_REPLICATION_PASSWORD']) {
     const mine = env.get(name);
     const theirs = primaryEnv.get(name);
     if (!mine) problems.push(`${where}: a standby without ${name}`);
-    else if (!theirs) problems.push(`${where}: its primary ${m[1]} has no ${name} to create the role with`);
-    else if (mine.from !== theirs.from) problems.push(`${where}: ${name} comes from ${mine.from}, the primary's from ${theirs.from}`);
+    else if (!theirs)
+      problems.push(`${where}: its primary ${m[1]} has no ${name} to create the role with`);
+    else if (mine.from !== theirs.from)
+      problems.push(`${where}: ${name} comes from ${mine.from}, the primary's from ${theirs.from}`);
   }
 }
 
 function checkServices(manifests, problems) {
-  const pods = workloads(manifests).map((w) => ({ workload: w, labels: w.spec.template.metadata?.labels ?? {} }));
+  const pods = workloads(manifests).map((w) => ({
+    workload: w,
+    labels: w.spec.template.metadata?.labels ?? {},
+  }));
   for (const svc of ofKind(manifests, 'Service')) {
     const where = `Service ${svc.metadata.name}`;
     const selected = pods.filter((p) => labelsMatch(svc.spec.selector, p.labels));
@@ -181,7 +220,9 @@ function checkServices(manifests, problems) {
     const containers = selected.flatMap((p) => p.workload.spec.template.spec.containers);
     for (const port of svc.spec.ports ?? []) {
       if (resolvePort(port.targetPort ?? port.port, containers) === undefined) {
-        problems.push(`${where}: targetPort ${port.targetPort} is no container port of the pods it selects`);
+        problems.push(
+          `${where}: targetPort ${port.targetPort} is no container port of the pods it selects`,
+        );
       }
     }
   }
@@ -189,13 +230,17 @@ function checkServices(manifests, problems) {
     const where = `StatefulSet ${w.metadata.name}`;
     const labels = w.spec.template.metadata?.labels ?? {};
     const selector = w.spec.selector?.matchLabels ?? {};
-    if (!labelsMatch(selector, labels)) problems.push(`${where}: its selector does not match its pod template's labels`);
+    if (!labelsMatch(selector, labels))
+      problems.push(`${where}: its selector does not match its pod template's labels`);
     // A relabelled pod must stay its StatefulSet's (services.yaml).
-    if (ROLE_LABEL in selector) problems.push(`${where}: selects by ${ROLE_LABEL}, which a promotion changes`);
+    if (ROLE_LABEL in selector)
+      problems.push(`${where}: selects by ${ROLE_LABEL}, which a promotion changes`);
     if (!labels[ROLE_LABEL]) problems.push(`${where}: its pods carry no ${ROLE_LABEL} label`);
     const headless = named(manifests, 'Service', w.spec.serviceName);
-    if (headless?.spec?.clusterIP !== 'None') problems.push(`${where}: serviceName ${w.spec.serviceName} is no headless Service`);
-    else if (!labelsMatch(headless.spec.selector, labels)) problems.push(`${where}: the headless Service does not select its pods`);
+    if (headless?.spec?.clusterIP !== 'None')
+      problems.push(`${where}: serviceName ${w.spec.serviceName} is no headless Service`);
+    else if (!labelsMatch(headless.spec.selector, labels))
+      problems.push(`${where}: the headless Service does not select its pods`);
   }
 }
 
@@ -213,7 +258,10 @@ export function checkRules(manifests, documented) {
       checkStopTimeout(where, pod, env, problems);
       checkStandby(where, manifests, env, problems);
       for (const name of env.keys()) {
-        if (!isDocumented(name, documented)) problems.push(`${where}: ${name} is not documented in README.md's configuration reference`);
+        if (!isDocumented(name, documented))
+          problems.push(
+            `${where}: ${name} is not documented in README.md's configuration reference`,
+          );
       }
     }
   }

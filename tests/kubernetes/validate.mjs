@@ -36,7 +36,9 @@ async function schemaProblems(manifests) {
     const where = `${file}: ${doc.kind ?? '?'} ${doc.metadata?.name ?? '?'}`;
     const Model = await modelClass(doc);
     if (!Model) {
-      problems.push(`${where}: no Kubernetes schema for apiVersion ${doc.apiVersion}, kind ${doc.kind}`);
+      problems.push(
+        `${where}: no Kubernetes schema for apiVersion ${doc.apiVersion}, kind ${doc.kind}`,
+      );
       continue;
     }
     try {
@@ -52,8 +54,10 @@ function kustomizationProblems() {
   const listed = (loadKustomization(dir).resources ?? []).slice().sort();
   const present = yamlFiles(dir).filter((f) => f !== KUSTOMIZATION);
   const problems = [];
-  for (const f of present) if (!listed.includes(f)) problems.push(`${KUSTOMIZATION}: does not list ${f}`);
-  for (const f of listed) if (!present.includes(f)) problems.push(`${KUSTOMIZATION}: lists ${f}, which does not exist`);
+  for (const f of present)
+    if (!listed.includes(f)) problems.push(`${KUSTOMIZATION}: does not list ${f}`);
+  for (const f of listed)
+    if (!present.includes(f)) problems.push(`${KUSTOMIZATION}: lists ${f}, which does not exist`);
   return problems;
 }
 
@@ -77,7 +81,11 @@ const report = (ok, text, details = []) => {
 
 const kinds = manifests.map((m) => `${m.doc.kind}/${m.doc.metadata?.name}`).join(', ');
 const schema = await schemaProblems(manifests);
-report(schema.length === 0, `${manifests.length} objects valid against the Kubernetes schemas (${kinds})`, schema);
+report(
+  schema.length === 0,
+  `${manifests.length} objects valid against the Kubernetes schemas (${kinds})`,
+  schema,
+);
 const kustomize = kustomizationProblems();
 report(kustomize.length === 0, `${KUSTOMIZATION} lists every manifest`, kustomize);
 const rules = checkRules(manifests, documented);
@@ -89,28 +97,44 @@ const copy = () => structuredClone(manifests);
 const container = (m, sts) => named(m, 'StatefulSet', sts).spec.template.spec.containers[0];
 const envEntry = (m, sts, name) => container(m, sts).env.find((e) => e.name === name);
 
+const primary = (m) => container(m, 'pgbr-primary');
+const standby = (m) => container(m, 'pgbr-standby');
+const primaryPod = (m) => named(m, 'StatefulSet', 'pgbr-primary').spec.template.spec;
+// [what the copy has, a part of the problem it must raise, how to break the copy]
 const breakages = [
-  ['a container port given as text', 'must be integer', (m) => { container(m, 'pgbr-primary').ports[0].containerPort = '5432'; }],
-  ['no livenessProbe', 'no livenessProbe', (m) => { delete container(m, 'pgbr-standby').livenessProbe; }],
-  ['readiness on /healthz', 'readinessProbe asks /healthz', (m) => { container(m, 'pgbr-primary').readinessProbe.httpGet.path = '/healthz'; }],
-  ['a probe on port 5432', 'port 5432 is not 5000', (m) => { container(m, 'pgbr-primary').startupProbe.httpGet.port = 5432; }],
-  ['runAsUser 0', 'runAsUser is 0', (m) => { container(m, 'pgbr-primary').securityContext.runAsUser = 0; }],
-  ['privilege escalation allowed', 'allowPrivilegeEscalation', (m) => { container(m, 'pgbr-standby').securityContext.allowPrivilegeEscalation = true; }],
-  ['grace period equal to the stop timeout', 'terminationGracePeriodSeconds 50', (m) => { named(m, 'StatefulSet', 'pgbr-primary').spec.template.spec.terminationGracePeriodSeconds = 50; }],
-  ['a Secret key that does not exist', 'which Secret pgbr-secrets lacks', (m) => { envEntry(m, 'pgbr-primary', 'PGBR_API_TOKEN').valueFrom.secretKeyRef.key = 'PGBR_API_TOKN'; }],
-  ['a Service selecting no pod', 'matches no pod template', (m) => { named(m, 'Service', 'pgbr-ro').spec.selector['pgbr/role'] = 'replica'; }],
-  ['an undocumented variable', 'PGBR_NO_SUCH_SETTING is not documented', (m) => { container(m, 'pgbr-primary').env.push({ name: 'PGBR_NO_SUCH_SETTING', value: '1' }); }],
-  ['PGDATA at the mount point', 'is the mount point of data', (m) => { envEntry(m, 'pgbr-primary', 'PGDATA').value = '/var/lib/postgresql/data'; }],
-  ['a standby following a missing StatefulSet', 'names no pod of a StatefulSet', (m) => { envEntry(m, 'pgbr-standby', 'PGBR_STANDBY_PRIMARY').value = 'pgbr-main-0.pgbr:5432'; }],
-  ['a StatefulSet selecting by pgbr/role', 'selects by pgbr/role', (m) => { named(m, 'StatefulSet', 'pgbr-standby').spec.selector.matchLabels['pgbr/role'] = 'standby'; }],
+  ['a container port given as text', 'must be integer',
+    (m) => (primary(m).ports[0].containerPort = '5432')],
+  ['no livenessProbe', 'no livenessProbe', (m) => delete standby(m).livenessProbe],
+  ['readiness on /healthz', 'readinessProbe asks /healthz',
+    (m) => (primary(m).readinessProbe.httpGet.path = '/healthz')],
+  ['a probe on port 5432', 'port 5432 is not 5000',
+    (m) => (primary(m).startupProbe.httpGet.port = 5432)],
+  ['runAsUser 0', 'runAsUser is 0', (m) => (primary(m).securityContext.runAsUser = 0)],
+  ['privilege escalation allowed', 'allowPrivilegeEscalation',
+    (m) => (standby(m).securityContext.allowPrivilegeEscalation = true)],
+  ['grace period equal to the stop timeout', 'terminationGracePeriodSeconds 50',
+    (m) => (primaryPod(m).terminationGracePeriodSeconds = 50)],
+  ['a Secret key that does not exist', 'which Secret pgbr-secrets lacks',
+    (m) => (envEntry(m, 'pgbr-primary', 'PGBR_API_TOKEN').valueFrom.secretKeyRef.key = 'TOKEN')],
+  ['a Service selecting no pod', 'matches no pod template',
+    (m) => (named(m, 'Service', 'pgbr-ro').spec.selector['pgbr/role'] = 'replica')],
+  ['an undocumented variable', 'PGBR_NO_SUCH_SETTING is not documented',
+    (m) => primary(m).env.push({ name: 'PGBR_NO_SUCH_SETTING', value: '1' })],
+  ['PGDATA at the mount point', 'is the mount point of data',
+    (m) => (envEntry(m, 'pgbr-primary', 'PGDATA').value = '/var/lib/postgresql/data')],
+  ['a standby following a missing StatefulSet', 'names no pod of a StatefulSet',
+    (m) => (envEntry(m, 'pgbr-standby', 'PGBR_STANDBY_PRIMARY').value = 'pgbr-main-0.pgbr:5432')],
+  ['a StatefulSet selecting by pgbr/role', 'selects by pgbr/role',
+    (m) => (named(m, 'StatefulSet', 'pgbr-standby').spec.selector.matchLabels['pgbr/role'] = 'x')],
 ];
 
 for (const [name, expected, mutate] of breakages) {
   const broken = copy();
   mutate(broken);
   const found = await allProblems(broken);
-  report(found.some((p) => p.includes(expected)), `a copy with ${name} is refused`,
-    found.some((p) => p.includes(expected)) ? [] : [`expected a problem with "${expected}", got: ${found.join(' | ') || 'none'}`]);
+  const refused = found.some((p) => p.includes(expected));
+  const why = `expected a problem with "${expected}", got: ${found.join(' | ') || 'none'}`;
+  report(refused, `a copy with ${name} is refused`, refused ? [] : [why]);
 }
 
 const total = 3 + breakages.length;

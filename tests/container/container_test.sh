@@ -17,12 +17,18 @@
 #   5. starts the same container again: the data is there and no crash recovery ran;
 #   6. writes rows, archives them, restores (delta) through /api/v1/restore: the job succeeds,
 #      Postgres is back on a new timeline with the same data;
-#   7. removes the container and its volumes (the image stays for the next run's cache).
+#   7. removes the container and its volumes (the image stays for the next run's cache);
+#   8. `podman kube play` of the primary StatefulSet's pod template (docker/kubernetes/, rendered
+#      by tests/kubernetes/render-pod.mjs with a local repository and ports on 127.0.0.1) on
+#      folders prepared as the kubelet prepares volumes for fsGroup 999: ready on /readyz, every
+#      process uid 999, a first full backup in the local repository, a clean stop within the
+#      grace period; then `podman kube down` and the folders removed.
 #
 # Exit status: 0 passed, 1 failed, 77 skipped (podman cannot run containers on this machine; the
 # reason is printed as "skipped: <reason>").
 #
-# Needs podman (rootful), curl, jq and psql on the host. Environment:
+# Needs podman (rootful) with catatonit (its pods' pause process), curl, jq, psql and node on the
+# host. Environment:
 #   PGBR_TEST_IMAGE               tag of the built image   (default localhost/pgbr-supervisor:test)
 #   PGBR_CONTAINER_BUILD_TIMEOUT  seconds for the build    (default 1500: a cold build compiles;
 #                                 below CTest's 1800 so a slow build fails here, cleaned up)
@@ -43,8 +49,10 @@ readonly VOL=pgbr-ctest-$$-data
 readonly PW=ctest-pw-$$-$RANDOM
 readonly TOKEN=ctest-token-$$-$RANDOM-$RANDOM
 readonly STANZA=main
+readonly KUBE_POD=pgbr-ctest-$$-kube
 
 WORK=
+KUBE_YAML=
 PG_PORT=
 API_PORT=
 
@@ -85,6 +93,10 @@ fail() {
     echo "--- last lines of the container log:" >&2
     podman logs "$CTR" 2>&1 | tail -n 60 | sed 's/^/    /' >&2 || true
   fi
+  if [ -n "$KUBE_YAML" ] && podman container exists "$KUBE_POD-pgbr" 2>/dev/null; then
+    echo "--- last lines of the kube pod's log:" >&2
+    podman logs "$KUBE_POD-pgbr" 2>&1 | tail -n 60 | sed 's/^/    /' >&2 || true
+  fi
   exit 1
 }
 
@@ -92,10 +104,11 @@ cleanup() {
   local code=$?
   if [ -n "$WORK" ]; then
     if [ "$KEEP" = 1 ]; then
-      echo "kept: container $CTR, volume $VOL, folder $WORK"
+      echo "kept: container $CTR, volume $VOL, folder $WORK${KUBE_YAML:+, pod $KUBE_POD}"
     else
       podman rm -f -v -t 0 "$CTR" >/dev/null 2>&1 || true
       podman volume rm -f "$VOL" >/dev/null 2>&1 || true
+      [ -z "$KUBE_YAML" ] || podman pod rm -f -t 0 "$KUBE_POD" >/dev/null 2>&1 || true
       rm -rf "$WORK"
     fi
   fi
@@ -187,6 +200,13 @@ info "$reason"
 for tool in curl jq; do
   command -v "$tool" >/dev/null || { echo "FAIL: $tool is needed on the host (apt-get install $tool)" >&2; exit 1; }
 done
+command -v node >/dev/null ||
+  { echo "FAIL: node is needed on the host (scripts/install-deps.sh --test)" >&2; exit 1; }
+# podman builds the pause image of its pods from catatonit; without it `kube play` fails.
+if ! command -v catatonit >/dev/null && [ ! -x /usr/libexec/podman/catatonit ]; then
+  echo "FAIL: catatonit is needed for podman pods (apt-get install catatonit)" >&2
+  exit 1
+fi
 PSQL=$(command -v psql || echo /usr/lib/postgresql/15/bin/psql)
 [ -x "$PSQL" ] || { echo "FAIL: psql is needed on the host (postgresql-client-15)" >&2; exit 1; }
 
@@ -194,6 +214,10 @@ PSQL=$(command -v psql || echo /usr/lib/postgresql/15/bin/psql)
 # container and volume carry its PID, so the next run removes them once that PID is gone.
 for name in $(podman ps -a --format '{{.Names}}' --filter name='^pgbr-ctest-[0-9]+$'); do
   kill -0 "${name##*-}" 2>/dev/null || podman rm -f -v -t 0 "$name" >/dev/null 2>&1 || true
+done
+for name in $(podman pod ls --format '{{.Name}}' --filter name='^pgbr-ctest-[0-9]+-kube$'); do
+  pid=${name#pgbr-ctest-}
+  kill -0 "${pid%-kube}" 2>/dev/null || podman pod rm -f -t 0 "$name" >/dev/null 2>&1 || true
 done
 for name in $(podman volume ls --format '{{.Name}}' --filter name='^pgbr-ctest-[0-9]+-data$'); do
   pid=${name#pgbr-ctest-}
@@ -398,7 +422,15 @@ code=$(api POST /api/v1/restore '{"type": "delta"}')
 [ "$(psql_app 'select 1')" = 1 ] || fail "Postgres is not answering after a refused restore"
 info "without confirm: 400, Postgres untouched"
 
-code=$(api POST /api/v1/restore "{\"type\": \"delta\", \"confirm\": \"$STANZA\"}")
+# A scheduled backup (the hourly incremental, at a full hour) keeps the repository busy (409)
+# for a few seconds; the request is repeated, as the backup request above.
+deadline=$(($(date +%s) + 120))
+while :; do
+  code=$(api POST /api/v1/restore "{\"type\": \"delta\", \"confirm\": \"$STANZA\"}")
+  [ "$code" = 409 ] || break
+  [ "$(date +%s)" -lt "$deadline" ] || fail "the repository stayed busy: $(cat "$WORK/api.out")"
+  sleep 1
+done
 [ "$code" = 202 ] || fail "POST /api/v1/restore answered $code: $(cat "$WORK/api.out")"
 job=$(jq -r '.job.id' "$WORK/api.out")
 info "restore job $job accepted"
@@ -435,6 +467,85 @@ step "7. clean up"
 if [ "$KEEP" != 1 ]; then
   podman rm -f -v -t 0 "$CTR" >/dev/null 2>&1 || true
   podman volume rm -f "$VOL" >/dev/null 2>&1 || true
+fi
+
+# ---------------------------------------------------------------------------- 8. podman kube play
+
+step "8. podman kube play of the primary pod"
+free_port() {
+  node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => {
+    console.log(s.address().port); s.close(); })'
+}
+KUBE_DIR=$WORK/kube
+KUBE_CTR=$KUBE_POD-pgbr
+kube_api=$(free_port)
+kube_pg=$(free_port)
+# Each claim of the StatefulSet becomes a folder, left as the kubelet leaves a new volume of a
+# pod with fsGroup 999: owned by root, group 999, setgid and group-writable. The supervisor, run
+# as 999 from the start, never owns these folders and cannot chown them.
+for claim in data state repo; do
+  mkdir -p "$KUBE_DIR/volumes/$claim"
+  chown root:999 "$KUBE_DIR/volumes/$claim"
+  chmod 2770 "$KUBE_DIR/volumes/$claim"
+done
+KUBE_YAML=$KUBE_DIR/pod.yaml
+"$ROOT/tests/kubernetes/run.sh" render-pod --statefulset pgbr-primary --name "$KUBE_POD" \
+  --image "$IMAGE" --volume-dir "$KUBE_DIR/volumes" --local-repo \
+  --publish "5432=$kube_pg" --publish "5000=$kube_api" >"$KUBE_YAML" ||
+  fail "rendering the pod from docker/kubernetes/primary.yaml failed"
+podman kube play "$KUBE_YAML" >"$KUBE_DIR/play.log" 2>&1 || {
+  sed 's/^/    /' "$KUBE_DIR/play.log" >&2
+  fail "podman kube play failed"
+}
+t0=$(now_ms)
+deadline=$(($(date +%s) + READY_TIMEOUT))
+until [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$kube_api/readyz" || true)" = 200 ]; do
+  state=$(podman inspect -f '{{.State.Status}}' "$KUBE_CTR" 2>/dev/null || echo missing)
+  [ "$state" = running ] || fail "the kube pod's container is $state"
+  [ "$(date +%s)" -lt "$deadline" ] || fail "/readyz of the kube pod is not 200 after ${READY_TIMEOUT}s"
+  sleep 0.5
+done
+info "ready on 127.0.0.1:$kube_api/readyz after $(seconds $(($(now_ms) - t0))) s"
+
+! podman port "$KUBE_CTR" | grep -v -- '-> 127\.0\.0\.1:' | grep -q . ||
+  fail "the kube pod publishes beyond 127.0.0.1: $(podman port "$KUBE_CTR" | paste -sd' ')"
+podman top "$KUBE_CTR" huser comm >"$WORK/kube-top.txt" || fail "podman top failed"
+# "?": a short-lived child (a pgBackRest job) that ended while podman read the list.
+not_999=$(awk 'NR > 1 && $1 != 999 && $1 != "?"' "$WORK/kube-top.txt")
+[ -z "$not_999" ] || fail "processes of the kube pod not run as uid 999: $not_999"
+info "$(awk 'NR > 1 && $1 == 999' "$WORK/kube-top.txt" | wc -l) processes, all uid 999"
+read -r owner mode < <(stat -c '%u %a' "$KUBE_DIR/volumes/data/pgdata") ||
+  fail "no PGDATA folder in the data volume"
+# The setgid bit comes from the volume's top folder, as under fsGroup; Postgres looks at the
+# permission bits only.
+[ "$owner ${mode: -3}" = "999 700" ] || fail "PGDATA is uid $owner mode $mode, expected 999 700"
+info "PGDATA data/pgdata made by uid 999, mode $mode, in a volume root owns"
+
+# The first full backup the supervisor takes at start-up, in the local repository's volume.
+deadline=$(($(date +%s) + 120))
+until compgen -G "$KUBE_DIR/volumes/repo/backup/$STANZA/*F" >/dev/null; do
+  [ "$(date +%s)" -lt "$deadline" ] || fail "no full backup in the local repository of the kube pod"
+  sleep 0.5
+done
+info "full backup $(basename "$(compgen -G "$KUBE_DIR/volumes/repo/backup/$STANZA/*F" | head -n 1)") in the repo volume"
+
+# podman 4.3 keeps its own 10 s stop timeout for kube pods; give the manifest's grace period.
+grace=$(awk '/terminationGracePeriodSeconds:/ { print $2; exit }' "$KUBE_YAML")
+t0=$(now_ms)
+podman_quiet pod stop -t "$grace" "$KUBE_POD" || fail "podman pod stop failed"
+kube_stop_ms=$(($(now_ms) - t0))
+exit_code=$(podman inspect -f '{{.State.ExitCode}}' "$KUBE_CTR")
+[ "$exit_code" = 0 ] || fail "the kube pod's container exited with code $exit_code"
+podman logs "$KUBE_CTR" >"$WORK/kube.log" 2>&1 || fail "podman logs of the kube pod failed"
+grep -q 'database system is shut down' "$WORK/kube.log" ||
+  fail "Postgres in the kube pod did not log 'database system is shut down'"
+info "stopped in $kube_stop_ms ms (grace period ${grace}s), exit code 0, clean shutdown"
+if [ "$KEEP" != 1 ]; then
+  podman kube down "$KUBE_YAML" >/dev/null 2>&1 || fail "podman kube down failed"
+  ! podman pod exists "$KUBE_POD" || fail "the pod is still there after podman kube down"
+  KUBE_YAML=
+  rm -rf "$KUBE_DIR"
+  info "podman kube down; volume folders removed"
 fi
 end_step
 

@@ -10,7 +10,7 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
-#include "api/local_client.h"
+#include "api/cli_client.h"
 
 namespace pgbr::api {
 
@@ -18,7 +18,6 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::string_view kPrefix = "pgbr-supervisor: error: ";
 constexpr std::string_view kUsage =
     "usage: pgbr-supervisor dumps list | run [DB...] | download ID DB [FILE] | restore ID DB "
     "[INTO]";
@@ -38,114 +37,13 @@ std::string encode(const std::string& text) {
   return out;
 }
 
-class Api {
- public:
-  Api(const Settings& settings, std::ostream& err) : err_(err) {
-    std::string error;
-    target_ = localApiTarget(settings, &error);
-    if (!target_) {
-      err_ << kPrefix << error << "\n";
-      return;
-    }
-    client_ = std::make_unique<httplib::Client>(target_->host, target_->port);
-    client_->set_connection_timeout(5);
-    client_->set_read_timeout(600);
-    if (!target_->token.empty()) headers_.emplace("Authorization", "Bearer " + target_->token);
-  }
-  bool ok() const { return client_ != nullptr; }
-
-  // The answer's JSON when its status is `want`; else prints why and returns nullopt.
-  std::optional<json> call(const std::string& method, const std::string& path, int want,
-                           const json* body = nullptr) {
-    httplib::Result res =
-        method == "GET"
-            ? client_->Get(path, headers_)
-            : client_->Post(path, headers_, body ? body->dump() : "{}", "application/json");
-    if (!res) {
-      unreachable(res.error());
-      return std::nullopt;
-    }
-    json answer = json::parse(res->body, nullptr, false);
-    if (res->status == want && !answer.is_discarded()) return answer;
-    refused(res->status, answer);
-    return std::nullopt;
-  }
-
-  // Streams GET `path` into `out`; false after printing why.
-  bool download(const std::string& path, std::ostream& out) {
-    int status = 0;
-    std::string error_body;
-    httplib::Result res = client_->Get(
-        path, headers_,
-        [&](const httplib::Response& r) {
-          status = r.status;
-          return true;
-        },
-        [&](const char* data, size_t length) {
-          if (status == 200) {
-            out.write(data, static_cast<std::streamsize>(length));
-            return static_cast<bool>(out);
-          }
-          error_body.append(data, length);
-          return true;
-        });
-    if (!res) {
-      unreachable(res.error());
-      return false;
-    }
-    if (status != 200) {
-      refused(status, json::parse(error_body, nullptr, false));
-      return false;
-    }
-    return true;
-  }
-
-  // Polls the job until it ends; prints its message; true when it succeeded.
-  bool waitJob(const std::string& id, std::ostream& out) {
-    std::string last;
-    for (;;) {
-      std::optional<json> job = call("GET", "/api/v1/jobs/" + id, 200);
-      if (!job) return false;
-      const std::string state = job->value("state", "");
-      const std::string message = job->value("message", "");
-      if (state == "succeeded" || state == "failed" || state == "cancelled") {
-        (state == "succeeded" ? out : err_)
-            << (state == "succeeded" ? "" : std::string(kPrefix)) << message << "\n";
-        return state == "succeeded";
-      }
-      if (!message.empty() && message != last) out << "  " << message << "\n" << std::flush;
-      last = message;
-      std::this_thread::sleep_for(std::chrono::milliseconds(500));
-    }
-  }
-
- private:
-  void unreachable(httplib::Error error) {
-    err_ << kPrefix << "cannot reach the supervisor at " << target_->host << ":" << target_->port
-         << " (address from " << target_->address_from << "): " << httplib::to_string(error)
-         << "; is it running? set PGBR_STATE_DIR or PGBR_API_LISTEN to find it\n";
-  }
-  void refused(int status, const json& answer) {
-    if (answer.is_object() && answer.contains("error") && answer["error"].is_object())
-      err_ << kPrefix << answer["error"].value("message", "") << " ("
-           << answer["error"].value("code", "") << ", http " << status << ")\n";
-    else
-      err_ << kPrefix << "unexpected answer: http " << status << "\n";
-  }
-
-  std::ostream& err_;
-  std::optional<LocalApiTarget> target_;
-  std::unique_ptr<httplib::Client> client_;
-  httplib::Headers headers_;
-};
-
 std::string mib(uint64_t bytes) {
   char text[32];
   std::snprintf(text, sizeof text, "%.1f MiB", static_cast<double>(bytes) / 1048576.0);
   return text;
 }
 
-int list(Api& api, std::ostream& out) {
+int list(CliClient& api, std::ostream& out) {
   std::optional<json> answer = api.call("GET", "/api/v1/dumps", 200);
   if (!answer) return 1;
   out << "dumps in " << answer->value("store", "?") << "\n";
@@ -161,7 +59,7 @@ int list(Api& api, std::ostream& out) {
   return 0;
 }
 
-int run(Api& api, const std::vector<std::string>& databases, std::ostream& out) {
+int run(CliClient& api, const std::vector<std::string>& databases, std::ostream& out) {
   json body = json::object();
   if (!databases.empty()) body["databases"] = databases;
   std::optional<json> answer = api.call("POST", "/api/v1/dumps", 202, &body);
@@ -171,7 +69,7 @@ int run(Api& api, const std::vector<std::string>& databases, std::ostream& out) 
   return api.waitJob(id, out) ? 0 : 1;
 }
 
-int restore(Api& api, const std::vector<std::string>& words, std::ostream& out) {
+int restore(CliClient& api, const std::vector<std::string>& words, std::ostream& out) {
   json body = {{"database", words[2]}};
   if (words.size() > 3) {
     body["into"] = words[3];
@@ -189,7 +87,7 @@ int restore(Api& api, const std::vector<std::string>& words, std::ostream& out) 
   return api.waitJob(job.value("id", ""), out) ? 0 : 1;
 }
 
-int download(Api& api, const std::vector<std::string>& words, std::ostream& out,
+int download(CliClient& api, const std::vector<std::string>& words, std::ostream& out,
              std::ostream& err) {
   std::string file = words.size() > 3 ? words[3] : "";
   if (file.empty()) {
@@ -227,7 +125,7 @@ int databasesCommand(const Settings& settings, const std::vector<std::string>& w
     err << kPrefix << "databases takes no arguments, got \"" << words.front() << "\"\n";
     return 2;
   }
-  Api api(settings, err);
+  CliClient api(settings, err);
   if (!api.ok()) return 1;
   std::optional<json> answer = api.call("GET", "/api/v1/databases", 200);
   if (!answer) return 1;
@@ -248,7 +146,7 @@ int dumpsCommand(const Settings& settings, const std::vector<std::string>& words
         << kUsage << "\n";
     return 2;
   }
-  Api api(settings, err);
+  CliClient api(settings, err);
   if (!api.ok()) return 1;
   if (verb == "list") return list(api, out);
   if (verb == "run") return run(api, {words.begin() + 1, words.end()}, out);

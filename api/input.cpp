@@ -272,6 +272,18 @@ Outcome<std::string> parseRestorePointRequest(std::string_view body) {
   return it->get<std::string>();
 }
 
+Outcome<std::string> parsePromoteRequest(std::string_view body) {
+  // No body: the service answers with what the confirmation must be.
+  if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) return std::string();
+  auto parsed = parseObject(body, {"confirm"}, R"({"confirm": "main"})");
+  if (auto* error = std::get_if<Error>(&parsed)) return *error;
+  const json& object = std::get<json>(parsed);
+  const auto it = object.find("confirm");
+  if (it == object.end() || it->is_null()) return std::string();
+  if (!it->is_string()) return badRequest("field \"confirm\" must be a string: the stanza's name");
+  return it->get<std::string>();
+}
+
 Outcome<uint64_t> parseCount(std::string_view name, std::optional<std::string_view> text,
                              uint64_t fallback, uint64_t max) {
   if (!text) return fallback;

@@ -37,6 +37,10 @@ Outcome<std::string> parseSessionRequest(std::string_view body);
 // POST /api/v1/restore-points: {"name": "..."}; the name's own rules are checked by the service.
 Outcome<std::string> parseRestorePointRequest(std::string_view body);
 
+// POST /api/v1/promote: {"confirm": "<stanza>"}; an empty body or no field gives "" (the service
+// then says what the confirmation must be).
+Outcome<std::string> parsePromoteRequest(std::string_view body);
+
 // A query parameter that must be a whole number from 0 to `max` ("tail", "limit", "after").
 // An absent parameter (nullopt text) gives `fallback`; a larger number is clamped to `max`.
 Outcome<uint64_t> parseCount(std::string_view name, std::optional<std::string_view> text,

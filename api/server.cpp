@@ -130,6 +130,7 @@ ApiServer::Impl::Impl(Service& service, ApiOptions options)
   registerSeed();
   registerDrills();
   registerDumps();
+  registerReplica();
   registerNotifications();
   installRoutes();
 }

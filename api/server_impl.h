@@ -48,6 +48,7 @@ class ApiServer::Impl {
   void registerRestorePoints();  // routes_restore_points.cpp
   void registerDrills();         // routes_drills.cpp
   void registerDumps();          // routes_dumps.cpp
+  void registerReplica();        // routes_replica.cpp
   void registerNotifications();  // routes_notifications.cpp
 
   // SSE follows (streams.cpp). `after` is the last seq the client has.

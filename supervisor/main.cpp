@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "api/cli_dumps.h"
+#include "api/cli_replica.h"
 #include "api/local_client.h"
 #include "api/server.h"
 #include "pgbr_version.h"
@@ -22,6 +23,7 @@
 #include "supervisor/os/identity.h"
 #include "supervisor/os/signals.h"
 #include "supervisor/replica/bootstrap.h"
+#include "supervisor/replica/replica_capability.h"
 #include "supervisor/restore/restore_points_capability.h"
 #include "supervisor/service/logging.h"
 #include "supervisor/service/supervisor.h"
@@ -133,6 +135,8 @@ int main(int argc, char** argv) {
       return api::databasesCommand(settings, inv.words, std::cout, std::cerr);
     case Command::kDumps:
       return api::dumpsCommand(settings, inv.words, std::cout, std::cerr);
+    case Command::kPromote:
+      return api::promoteCommand(settings, inv.words, std::cout, std::cerr);
     case Command::kExec:
       // `docker run IMAGE bash` runs bash, as the stock image's entrypoint does.
       return fail(execReplace(inv.exec_argv));
@@ -177,6 +181,7 @@ int main(int argc, char** argv) {
   supervisor.add(makeDrillCapability);
   supervisor.add(makeDumpCapability);
   supervisor.add(makeNotifyCapability);
+  supervisor.add(makeReplicaCapability());
   supervisor.setBootstrap([](CoreParts p) {
     return makeBootstrap(p.settings, p.children, p.backrest, p.postgres_log);
   });

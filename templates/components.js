@@ -267,6 +267,7 @@ const KIND_WORDS = {
   drill: 'Restore drill',
   dump: 'Logical dump',
   'dump-restore': 'Dump restore',
+  promote: 'Promotion',
 };
 
 // "Full backup", "Restore (time)", "Check".

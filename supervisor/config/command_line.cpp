@@ -122,9 +122,11 @@ CommandLine parseCommandLine(const std::vector<std::string>& args) {
       restore_point = true;
       continue;
     }
-    if (arg == "databases" || arg == "dumps") {
+    if (arg == "databases" || arg == "dumps" || arg == "promote") {
       client = true;
-      line.command = arg == "databases" ? Command::kDatabases : Command::kDumps;
+      line.command = arg == "databases" ? Command::kDatabases
+                     : arg == "dumps"   ? Command::kDumps
+                                        : Command::kPromote;
       continue;
     }
     break;  // the command, or the first postgres argument

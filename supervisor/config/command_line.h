@@ -29,6 +29,7 @@ enum class Command {
   kRestorePoint,
   kDatabases,
   kDumps,
+  kPromote,
   kHelp,
   kVersion,
   kExec

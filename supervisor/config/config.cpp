@@ -226,7 +226,8 @@ Invocation loadInvocation(const std::vector<std::string>& args, const Environmen
   }
   if (line.command == Command::kRestorePoint) {
     invocation.restore_point = line.rest.front();
-  } else if (line.command == Command::kDatabases || line.command == Command::kDumps) {
+  } else if (line.command == Command::kDatabases || line.command == Command::kDumps ||
+             line.command == Command::kPromote) {
     invocation.words = std::move(line.rest);
   } else {
     applyPostgresArgs(line.rest, settings);

@@ -22,13 +22,14 @@ namespace pgbr {
 
 struct Invocation {
   Command command = Command::kRun;
-  // Fully loaded and validated for kRun, kHealthcheck, kRestorePoint, kDatabases and kDumps. For
-  // kHelp, kVersion and kExec the environment is not read (a broken setting must not stop `docker
-  // run IMAGE bash` from opening the shell meant to fix it): defaults plus any flags given.
+  // Fully loaded and validated for kRun, kHealthcheck, kRestorePoint, kDatabases, kDumps and
+  // kPromote. For kHelp, kVersion and kExec the environment is not read (a broken setting must
+  // not stop `docker run IMAGE bash` from opening the shell meant to fix it): defaults plus any
+  // flags given.
   Settings settings;
   std::vector<std::string> exec_argv;  // kExec: the command and its arguments
   std::string restore_point;           // kRestorePoint: the name
-  std::vector<std::string> words;      // kDatabases, kDumps: the words after the command
+  std::vector<std::string> words;      // kDatabases, kDumps, kPromote: the words after it
   // Lines worth logging at start-up about accepted but notable choices (auth turned off, a
   // token that is set but unused); never secret.
   std::vector<std::string> notes;

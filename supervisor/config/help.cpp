@@ -46,6 +46,7 @@ std::string helpText() {
       << "       " << kProgram << " [flags] restore-point NAME\n"
       << "       " << kProgram << " [flags] databases\n"
       << "       " << kProgram << " [flags] dumps list|run|download|restore [ARGS...]\n"
+      << "       " << kProgram << " [flags] promote\n"
       << "       " << kProgram << " [flags] COMMAND [ARGS...]\n\n"
       << "runs postgresql as pid 1, archives wal and takes scheduled backups with pgbackrest,\n"
       << "and serves an http api and dashboard.\n\n"
@@ -75,6 +76,10 @@ std::string helpText() {
       << "                      the restored copy is complete and its row counts checked.\n"
       << "                      the dumps commands and databases ask the running supervisor\n"
       << "                      like restore-point and exit 1 with its message on error\n"
+      << "  promote             promote this standby (PGBR_STANDBY_PRIMARY) to a primary and\n"
+      << "                      wait until it is writable; its new timeline's first backup\n"
+      << "                      follows as a job. asks the running supervisor like\n"
+      << "                      restore-point\n"
       << "  COMMAND [ARGS...]   any other command is executed as is, e.g. bash\n\n"
       << "flags (each also set by its environment variable; the flag wins):\n";
   for (const SettingSpec& spec : settingTable()) {

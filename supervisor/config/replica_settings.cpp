@@ -2,6 +2,8 @@
 #include "supervisor/config/replica_settings.h"
 
 #include <array>
+#include <cctype>
+#include <charconv>
 
 #include "supervisor/config/setting_values.h"
 
@@ -39,6 +41,53 @@ Reason applyType(Settings& s, const std::string& value) {
     }
   return quoted(value) +
          " is not a restore type; use latest, set, time, lsn, xid, name or immediate";
+}
+
+// host:port, [v6]:port or host (port 5432). Host names are allowed: in a cluster the primary is a
+// DNS name that may not resolve yet when the standby starts.
+Reason applyStandbyPrimary(Settings& s, const std::string& value) {
+  const std::string hint = "; write host:port, e.g. pgbr-primary-0.pgbr:5432 or [fd00::1]:5432";
+  if (value.find("://") != std::string::npos)
+    return quoted(value) + " is a URL; name the host and port only" + hint;
+  std::string host = value;
+  std::string port_text = "5432";
+  if (!value.empty() && value.front() == '[') {
+    const auto close = value.find(']');
+    if (close == std::string::npos) return quoted(value) + " has no closing bracket" + hint;
+    host = value.substr(1, close - 1);
+    const std::string rest = value.substr(close + 1);
+    if (!rest.empty()) {
+      if (rest.front() != ':') return quoted(value) + " has text after the bracket" + hint;
+      port_text = rest.substr(1);
+    }
+    if (host.empty() || host.find_first_not_of("0123456789abcdefABCDEF:.") != std::string::npos)
+      return quoted(value) + " is not an IPv6 address in brackets" + hint;
+  } else {
+    const auto colon = value.find(':');
+    if (colon != std::string::npos) {
+      if (value.find(':', colon + 1) != std::string::npos)
+        return quoted(value) + ": an IPv6 address needs brackets" + hint;
+      host = value.substr(0, colon);
+      port_text = value.substr(colon + 1);
+    }
+    if (host.empty()) return quoted(value) + " names no host" + hint;
+    for (char c : host)
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '-' && c != '_')
+        return quoted(value) + " is not a host name or address" + hint;
+  }
+  int port = 0;
+  const auto [end, ec] =
+      std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (port_text.empty() || ec != std::errc() || end != port_text.data() + port_text.size() ||
+      port < 1 || port > 65535)
+    return "port " + quoted(port_text) + " is not a number from 1 to 65535" + hint;
+  s.bootstrap.standby_host = host;
+  s.bootstrap.standby_port = port;
+  return std::nullopt;
+}
+
+bool isLoopbackName(const std::string& host) {
+  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
 }
 
 constexpr auto kSpecs = std::to_array<SettingSpec>({
@@ -111,9 +160,30 @@ constexpr auto kSpecs = std::to_array<SettingSpec>({
        return std::nullopt;
      },
      .show = [](const Settings& s) { return s.bootstrap.set; }},
+    {.env = "PGBR_STANDBY_PRIMARY",
+     .metavar = "HOST:PORT",
+     .help =
+         "makes this server a streaming standby of that primary: an empty data directory is "
+         "restored from the repository (the newest backup of PGBR_STANZA, as a standby), then it "
+         "streams with POSTGRES_REPLICATION_USER / _PASSWORD, the archive as fallback; no "
+         "backups run until it is promoted",
+     .default_text = "none: a primary",
+     .empty = EmptyValue::kUnset,
+     .apply = applyStandbyPrimary,
+     .show =
+         [](const Settings& s) {
+           if (s.bootstrap.standby_host.empty()) return std::string();
+           const bool v6 = s.bootstrap.standby_host.find(':') != std::string::npos;
+           return (v6 ? "[" + s.bootstrap.standby_host + "]" : s.bootstrap.standby_host) + ":" +
+                  std::to_string(s.bootstrap.standby_port);
+         }},
 });
 
 }  // namespace
+
+bool isStandby(const Settings& settings) {
+  return !settings.bootstrap.standby_host.empty();
+}
 
 std::span<const SettingSpec> replicaSettingSpecs() {
   return kSpecs;
@@ -145,6 +215,23 @@ std::optional<std::string> checkReplicaSettings(const Settings& settings) {
     return "POSTGRES_REPLICATION_USER needs POSTGRES_REPLICATION_PASSWORD (or _FILE): standbys "
            "authenticate with it";
   const BootstrapSettings& b = settings.bootstrap;
+  if (isStandby(settings)) {
+    if (b.restore || !b.stanza.empty() || b.type != "latest" || !b.target.empty() || !b.set.empty())
+      return "PGBR_STANDBY_PRIMARY and PGBR_BOOTSTRAP* do not go together: a standby restores "
+             "the newest backup of PGBR_STANZA and then follows its primary; unset "
+             "PGBR_BOOTSTRAP*";
+    if (init.replication_user.empty())
+      return "PGBR_STANDBY_PRIMARY needs POSTGRES_REPLICATION_USER and "
+             "POSTGRES_REPLICATION_PASSWORD (or _FILE): the role the primary was given for "
+             "standbys";
+    if (isLoopbackName(b.standby_host) && b.standby_port == settings.pg_port)
+      return "PGBR_STANDBY_PRIMARY=" +
+             (b.standby_host.find(':') != std::string::npos ? "[" + b.standby_host + "]"
+                                                            : b.standby_host) +
+             ":" + std::to_string(b.standby_port) +
+             " is this server itself (its own port on this machine); name the primary's host";
+    return std::nullopt;
+  }
   if (!b.restore) {
     const BootstrapSettings defaults;
     if (b.stanza != defaults.stanza || b.type != defaults.type || b.target != defaults.target ||

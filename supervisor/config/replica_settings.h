@@ -9,6 +9,10 @@
 // no-op. The type and target take the forms of POST /api/v1/restore (the same checks), except
 // that "latest" (the default) replaces "delta": the newest backup, recovered to the end of the
 // archive. A bootstrap always ends promoted, writable.
+// PGBR_STANDBY_PRIMARY (host:port, a name allowed) makes a standby: it needs the replication
+// role's user (and password unless trust), takes no PGBR_BOOTSTRAP* setting (it restores the
+// own stanza's newest backup as a standby), and may not name this server's own port on a
+// loopback name (the running standby also checks what the name resolves to).
 #pragma once
 
 #include <optional>
@@ -30,6 +34,9 @@ std::optional<std::string> checkReplicaSettings(const Settings& settings);
 // The restore the bootstrap runs, as the restore API's options: type "delta" for latest, always
 // promoting at a target.
 backrest::RestoreOptions bootstrapRestoreOptions(const BootstrapSettings& bootstrap);
+
+// True when PGBR_STANDBY_PRIMARY makes this server a standby.
+bool isStandby(const Settings& settings);
 
 // The stanza the bootstrap restores from: PGBR_BOOTSTRAP_STANZA, else the supervisor's own.
 const std::string& bootstrapSourceStanza(const Settings& settings);

@@ -67,6 +67,10 @@ struct BootstrapSettings {
   std::string type = "latest";
   std::string target;  // PGBR_BOOTSTRAP_TARGET
   std::string set;     // PGBR_BOOTSTRAP_SET: a backup label
+  // PGBR_STANDBY_PRIMARY=host:port: a streaming standby of that primary. An empty data directory
+  // is restored from PGBR_STANZA's newest backup with pgBackRest's --type=standby.
+  std::string standby_host;  // empty: not a standby
+  int standby_port = 0;
 };
 
 struct Settings {

@@ -26,6 +26,8 @@ std::string_view toString(JobKind kind) {
       return "dump";
     case JobKind::kDumpRestore:
       return "dump-restore";
+    case JobKind::kPromote:
+      return "promote";
   }
   return "backup";
 }
@@ -63,7 +65,7 @@ std::string_view toString(JobTrigger trigger) {
 std::optional<JobKind> parseJobKind(std::string_view s) {
   for (auto k : {JobKind::kBackup, JobKind::kExpire, JobKind::kCheck, JobKind::kStanzaCreate,
                  JobKind::kVerify, JobKind::kRestore, JobKind::kDrill, JobKind::kDump,
-                 JobKind::kDumpRestore})
+                 JobKind::kDumpRestore, JobKind::kPromote})
     if (toString(k) == s) return k;
   return std::nullopt;
 }

@@ -14,6 +14,7 @@ namespace pgbr {
 
 // kDrill: a restore drill (supervisor/drill/): a backup restored into a scratch copy and checked.
 // kDump: a logical dump run (supervisor/dumps/); kDumpRestore: one database restored from one.
+// kPromote: a standby promoted to a primary (supervisor/replica/).
 enum class JobKind {
   kBackup,
   kExpire,
@@ -23,7 +24,8 @@ enum class JobKind {
   kRestore,
   kDrill,
   kDump,
-  kDumpRestore
+  kDumpRestore,
+  kPromote
 };
 enum class JobState { kQueued, kRunning, kSucceeded, kFailed, kCancelled };
 // kRestore: the backup a successful restore asks for, so later restores have one on the new

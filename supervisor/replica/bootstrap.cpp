@@ -14,6 +14,7 @@
 #include "supervisor/postgres/initdb.h"
 #include "supervisor/postgres/local_conn.h"
 #include "supervisor/postgres/pg_connection.h"
+#include "supervisor/replica/standby_conf.h"
 
 namespace pgbr {
 namespace fs = std::filesystem;
@@ -57,6 +58,19 @@ fs::path RepositoryBootstrap::marker() const {
   return fs::path(settings_.state_dir) / "bootstrap-incomplete";
 }
 
+bool RepositoryBootstrap::standby() const {
+  return isStandby(settings_);
+}
+
+std::string RepositoryBootstrap::setting() const {
+  return standby() ? "PGBR_STANDBY_PRIMARY" : "PGBR_BOOTSTRAP=restore";
+}
+
+bool RepositoryBootstrap::holdsStartup() {
+  std::error_code ec;
+  return standby() && fs::exists(fs::path(settings_.pgdata) / "standby.signal", ec);
+}
+
 bool RepositoryBootstrap::takesOver() {
   std::error_code ec;
   return fs::exists(marker(), ec) || !dataDirectoryInitialized(settings_.pgdata);
@@ -72,16 +86,29 @@ std::string RepositoryBootstrap::emptyDataDirectory() {
 }
 
 std::string RepositoryBootstrap::fill(const std::atomic<bool>& cancel) {
+  // A standby usually starts beside a new primary, whose first backup takes a while: it waits
+  // for one instead of stopping.
+  for (;;) {
+    bool nothing = false;
+    std::string error = restoreOnce(cancel, &nothing);
+    if (!nothing || !standby()) return error;
+    spdlog::warn("{}; retrying in 30 s", error);
+    for (int i = 0; i < 300 && !cancel.load(); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (cancel.load()) return "cancelled";
+  }
+}
+
+std::string RepositoryBootstrap::restoreOnce(const std::atomic<bool>& cancel, bool* nothing) {
   const std::string& source = bootstrapSourceStanza(settings_);
   const fs::path pgdata = settings_.pgdata;
   std::error_code ec;
   if (fs::exists(marker(), ec)) {
     note("an earlier bootstrap of " + pgdata.string() +
          " did not finish: emptying it and restoring again");
-    if (std::string error = emptyDataDirectory(); !error.empty())
-      return "PGBR_BOOTSTRAP=restore: " + error;
+    if (std::string error = emptyDataDirectory(); !error.empty()) return setting() + ": " + error;
   } else if (fs::exists(pgdata, ec) && !fs::is_empty(pgdata, ec)) {
-    return "PGBR_BOOTSTRAP=restore: " + pgdata.string() +
+    return setting() + ": " + pgdata.string() +
            " is not empty but holds no database (no PG_VERSION); a bootstrap only fills an empty "
            "directory: move its files away";
   }
@@ -90,7 +117,7 @@ std::string RepositoryBootstrap::fill(const std::atomic<bool>& cancel) {
   {
     std::ofstream out(marker());
     out << pgdata.string() << '\n';
-    if (!out.flush()) return "PGBR_BOOTSTRAP=restore: cannot write " + marker().string();
+    if (!out.flush()) return setting() + ": cannot write " + marker().string();
   }
 
   backrest::CommandContext ctx = backrest_.context();
@@ -99,15 +126,21 @@ std::string RepositoryBootstrap::fill(const std::atomic<bool>& cancel) {
   std::string error;
   std::optional<backrest::Argv> argv =
       backrest::restoreCommand(ctx, bootstrapRestoreOptions(settings_.bootstrap), &error);
-  if (!argv) return "PGBR_BOOTSTRAP=restore: " + error;
+  if (!argv) return setting() + ": " + error;
+  // A standby: recovery follows the archive and then the primary, and never ends by itself.
+  if (standby()) argv->insert(argv->end() - 1, "--type=standby");
   // The directory is empty: nothing to compare, and pgBackRest would only warn about --delta.
   argv->erase(std::remove(argv->begin(), argv->end(), "--delta"), argv->end());
   // Its progress at info level: a line per file (detail) is for the restore job's own log.
   std::replace(argv->begin(), argv->end(), std::string("--log-level-console=detail"),
                std::string("--log-level-console=info"));
   note("bootstrap: restoring " + pgdata.string() + " from stanza " + source +
-       " of the repository (" + settings_.bootstrap.type +
-       (settings_.bootstrap.target.empty() ? "" : " " + settings_.bootstrap.target) + ")");
+       " of the repository (" +
+       (standby()
+            ? "the newest backup, as a standby of " + primaryAddress(settings_)
+            : settings_.bootstrap.type +
+                  (settings_.bootstrap.target.empty() ? "" : " " + settings_.bootstrap.target)) +
+       ")");
   backrest::OutputScanner scanner;
   RunOptions options;
   options.cancel = &cancel;
@@ -117,13 +150,22 @@ std::string RepositoryBootstrap::fill(const std::atomic<bool>& cancel) {
   if (!ran.success()) {
     const std::string reason = reasonOf(ran, scanner);
     if (std::string emptied = emptyDataDirectory(); emptied.empty()) fs::remove(marker(), ec);
-    if (nothingToRestore(scanner))
-      return "PGBR_BOOTSTRAP=restore: the repository holds no backup of stanza " + source +
-             " to restore (" + reason +
-             "); take a backup there first, or set PGBR_BOOTSTRAP=initdb";
-    return "PGBR_BOOTSTRAP=restore: restoring stanza " + source + " failed: " + reason;
+    *nothing = nothingToRestore(scanner);
+    if (*nothing && standby())
+      return setting() + ": the repository holds no backup of stanza " + source +
+             " to make a standby from yet (" + reason +
+             "); the primary takes its first backup when it starts";
+    if (*nothing)
+      return setting() + ": the repository holds no backup of stanza " + source + " to restore (" +
+             reason + "); take a backup there first, or set PGBR_BOOTSTRAP=initdb";
+    return setting() + ": restoring stanza " + source + " failed: " + reason;
   }
   fs::remove(marker(), ec);
+  if (standby()) {
+    note("bootstrap: restored; postgres now recovers from the archive and then streams from " +
+         primaryAddress(settings_));
+    return "";
+  }
   note("bootstrap: restored; postgres now recovers from the archive of stanza " + source +
        " and then promotes" +
        (source == settings_.stanza
@@ -133,6 +175,7 @@ std::string RepositoryBootstrap::fill(const std::atomic<bool>& cancel) {
 }
 
 std::string RepositoryBootstrap::waitWritable(const std::atomic<bool>& cancel) {
+  if (holdsStartup()) return waitForPromotion(cancel);
   using Steady = std::chrono::steady_clock;
   const auto started = Steady::now();
   auto next_note = started + std::chrono::seconds(15);
@@ -172,9 +215,37 @@ void RepositoryBootstrap::waitForArchive(const std::atomic<bool>& cancel) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
 }
 
+std::string RepositoryBootstrap::waitForPromotion(const std::atomic<bool>& cancel) {
+  note("standby of " + primaryAddress(settings_) + " (stanza " + settings_.stanza +
+       "): no backups, checks or scheduled jobs run here until it is promoted "
+       "(POST /api/v1/promote or pgbr-supervisor promote)");
+  while (!cancel.load()) {
+    // standby.signal is removed when recovery ends, however the promotion was asked for.
+    if (!holdsStartup()) {
+      ConnectResult conn = connectPg(supervisorConnParams(settings_));
+      QueryValue in_recovery =
+          conn.ok() ? queryValue(conn.conn.get(), "SELECT pg_is_in_recovery()") : QueryValue{};
+      if (in_recovery.ok() && in_recovery.value == std::optional<std::string>("f")) {
+        note("promoted: this server is now a primary; archiving goes on into stanza " +
+             settings_.stanza + " on the new timeline, whose first backup follows");
+        waitForArchive(cancel);
+        return "";
+      }
+    }
+    for (int i = 0; i < 10 && !cancel.load(); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return "cancelled";
+}
+
+std::string RepositoryBootstrap::extraConf(std::string* error) {
+  if (!standby()) return "";
+  return standbyConf(settings_, error);
+}
+
 std::unique_ptr<DataBootstrap> makeBootstrap(const Settings& settings, Children& children,
                                              const BackrestRunner& backrest, LogSink& log) {
-  if (!settings.bootstrap.restore) return nullptr;
+  if (!settings.bootstrap.restore && !isStandby(settings)) return nullptr;
   return std::make_unique<RepositoryBootstrap>(settings, children, backrest, log);
 }
 

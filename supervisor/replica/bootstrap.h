@@ -1,6 +1,7 @@
-// Bootstrap from the repository (PGBR_BOOTSTRAP=restore): an empty data directory is restored
-// from the repository's backup of PGBR_BOOTSTRAP_STANZA (default the own stanza) instead of being
-// made by initdb, then Postgres recovers (by default to the end of the archive) and promotes.
+// Bootstrap from the repository (PGBR_BOOTSTRAP=restore, or a standby): an empty data directory is
+// restored from the repository's backup of PGBR_BOOTSTRAP_STANZA (default the own stanza) instead
+// of being made by initdb, then Postgres recovers (by default to the end of the archive) and
+// promotes.
 //
 // Policy:
 // - Only an empty or missing data directory is filled; one that holds a database is never
@@ -13,6 +14,10 @@
 //   directory and restores again, and a failure empties it at once.
 // - No usable backup, an unknown stanza, a repository that cannot be read: one line naming the
 //   stanza and pgBackRest's reason; the supervisor stops (exit 1) with the directory empty.
+// - A standby (PGBR_STANDBY_PRIMARY) is the same restore of the own stanza's newest backup with
+//   pgBackRest's --type=standby, plus primary_conninfo (standby_conf.h). With no backup yet it
+//   waits and retries every 30 s: it usually starts beside a new primary whose first backup is
+//   still running. Its start-up jobs wait until it is promoted, by whoever promotes it.
 #pragma once
 
 #include <filesystem>
@@ -35,8 +40,17 @@ class RepositoryBootstrap : public DataBootstrap {
   bool takesOver() override;
   std::string fill(const std::atomic<bool>& cancel) override;
   std::string waitWritable(const std::atomic<bool>& cancel) override;
+  bool holdsStartup() override;
+  std::string extraConf(std::string* error) override;
 
  private:
+  bool standby() const;
+  // The setting the one-line errors name: PGBR_BOOTSTRAP=restore or PGBR_STANDBY_PRIMARY.
+  std::string setting() const;
+  // One restore; *nothing when the repository holds no backup to restore.
+  std::string restoreOnce(const std::atomic<bool>& cancel, bool* nothing);
+  // A standby: until its recovery ends (a promotion, by whoever asked for it).
+  std::string waitForPromotion(const std::atomic<bool>& cancel);
   void note(const std::string& line);
   std::filesystem::path marker() const;
   // Removes everything in the data directory (not the directory itself); "" or why not.

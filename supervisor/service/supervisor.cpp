@@ -148,9 +148,11 @@ void Supervisor::initThread() {
     Initializer initializer(settings_, children_, *postgres_log_, currentEnvironment());
     error = initializer.run(cancel_init_).error;
   }
+  std::string extra_conf;
+  if (error.empty() && bootstrap_) extra_conf = bootstrap_->extraConf(&error);
   if (error.empty() && !cancel_init_) {
-    ApplyConfResult applied = applySupervisorConf(settings_.pgdata, renderSupervisorConf(settings_),
-                                                  settings_.postgres_args);
+    ApplyConfResult applied = applySupervisorConf(
+        settings_.pgdata, renderSupervisorConf(settings_) + extra_conf, settings_.postgres_args);
     error = applied.error;
     if (applied.ok()) {
       if (applied.include_added)
@@ -159,10 +161,10 @@ void Supervisor::initThread() {
       for (const auto& w : applied.warnings) spdlog::warn("{}", w);
     }
   }
-  if (!error.empty()) {
+  if (!error.empty() && !cancel_init_) {
     init_error_ = error;
     init_failed_ = true;
-  } else if (!cancel_init_) {
+  } else if (error.empty() && !cancel_init_) {
     run_.init_done = true;
     if (!run_.shutting_down) postgres_->start();
   }
@@ -170,9 +172,9 @@ void Supervisor::initThread() {
 }
 
 void Supervisor::startupThread() {
-  // A restored data directory recovers before it takes writes; pgBackRest's check and a backup
-  // need the promoted server.
-  if (bootstrapped_) {
+  // A restored data directory recovers before it takes writes, and a standby's only once it is
+  // promoted; pgBackRest's check and a backup need the promoted server.
+  if (bootstrapped_ || (bootstrap_ && bootstrap_->holdsStartup())) {
     if (std::string error = bootstrap_->waitWritable(cancel_init_); !error.empty()) {
       if (!run_.shutting_down) spdlog::error("bootstrap: {}", error);
       return;

@@ -11,6 +11,7 @@ import {
   activeAlerts,
 } from '../components.js';
 import { typeMark, TYPE_WORDS } from '../charts.js';
+import { replicationCard } from './replication.js';
 import { DASH, duration, ago, relative, localTime, plural, shortTime } from '../format.js';
 
 function archiveSummary(archive) {
@@ -334,6 +335,7 @@ export function mountOverview(root, app, scope) {
         'div',
         { class: 'grid' },
         postgresCard(status.postgres ?? {}),
+        replicationCard(app, status),
         archiveCard(status.archive),
         repositoryCard(status.repository ?? {}),
         runningJobCard(app, status.running_job),

@@ -139,6 +139,7 @@ const std::map<std::string, std::pair<std::string, std::string>>& samples() {
       {"PGBR_BOOTSTRAP_TYPE", {"immediate", "immediate"}},
       {"PGBR_BOOTSTRAP_TARGET", {"before-migration", "before-migration"}},
       {"PGBR_BOOTSTRAP_SET", {"20261201-010203F", "20261201-010203F"}},
+      {"PGBR_STANDBY_PRIMARY", {"pgbr-primary-0.pgbr", "pgbr-primary-0.pgbr:5432"}},
   };
   return kSamples;
 }
@@ -163,6 +164,10 @@ void addCompanions(MapEnvironment& env, const std::string& name) {
   if (name == "PGBR_BOOTSTRAP_TARGET") env.set("PGBR_BOOTSTRAP_TYPE", "name");
   if (name == "POSTGRES_REPLICATION_USER") env.set("POSTGRES_REPLICATION_PASSWORD", "pw");
   if (name == "POSTGRES_REPLICATION_PASSWORD") env.set("POSTGRES_REPLICATION_USER", "replicator");
+  if (name == "PGBR_STANDBY_PRIMARY") {
+    env.set("POSTGRES_REPLICATION_USER", "replicator");
+    env.set("POSTGRES_REPLICATION_PASSWORD", "pw");
+  }
 }
 
 TEST(SettingTableTest, EveryRowHasASample) {

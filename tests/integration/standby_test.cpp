@@ -1,0 +1,248 @@
+// Streaming standbys (PGBR_STANDBY_PRIMARY) against the real binary, Postgres and pgBackRest:
+// supervisors on loopback sharing one s3rver repository over TLS. A standby bootstraps from the
+// repository while the primary runs pgbench, streams, reports its lag, follows a restart of the
+// primary, and is promoted (`pgbr-supervisor promote`): writable, with a backup of its new
+// timeline. Then the wrong primaries: an unreachable one, a wrong replication password, the
+// server itself, and a repository that holds no backup yet.
+#include <sys/stat.h>
+
+#include <atomic>
+#include <thread>
+
+#include "tests/integration/harness.h"
+#include "tests/integration/s3.h"
+
+namespace pgbr::it {
+namespace {
+
+constexpr const char* kReplicationPassword = "it-repl-pw-5Hq2";
+
+std::map<std::string, std::string> withReplication(std::map<std::string, std::string> env) {
+  env["POSTGRES_REPLICATION_USER"] = "replicator";
+  env["POSTGRES_REPLICATION_PASSWORD"] = kReplicationPassword;
+  return env;
+}
+
+std::map<std::string, std::string> standbyOf(const SupervisorUnderTest& primary,
+                                             std::map<std::string, std::string> env) {
+  env["PGBR_STANDBY_PRIMARY"] = "127.0.0.1:" + std::to_string(primary.pgPort());
+  return env;
+}
+
+Json replication(const SupervisorUnderTest& sup) {
+  const Json status = sup.get("/api/v1/status").json();
+  return status.is_object() && status.contains("replication") ? status["replication"] : Json();
+}
+
+bool streaming(const SupervisorUnderTest& sup) {
+  Json r = replication(sup);
+  return field(r, "role") == "standby" && r["streaming"] == true;
+}
+
+// Rows of pgbench_history: the writes of the primary's pgbench, as each server sees them.
+std::string historyRows(const SupervisorUnderTest& sup) {
+  return sup.connect()->value("select count(*) from pgbench_history");
+}
+
+TEST(Standby, StreamsFollowsARestartOfItsPrimaryAndIsPromoted) {
+  PGBR_REQUIRE_ROOT();
+  TempDir dir;
+  S3Server s3(dir.path() / "s3");
+  ASSERT_TRUE(s3.start()) << s3.lastOutput();
+  const auto repo = withReplication(s3.env(1, "/it-standby"));
+
+  SupervisorUnderTest primary(dir.path() / "primary", repo);
+  ASSERT_TRUE(primary.startAndSettle());
+  auto init = run(pgbench(primary, {"-i", "-s", "2", "-q"}), withPassword());
+  ASSERT_EQ(init.code, 0) << init.output;
+
+  // The standby bootstraps from the repository while the primary is under load.
+  CommandOutput bench;
+  std::atomic<bool> bench_done{false};
+  std::thread writer([&] {
+    bench = run(pgbench(primary, {"-n", "-c", "2", "-T", "20"}), withPassword());
+    bench_done = true;
+  });
+  SupervisorUnderTest standby(dir.path() / "standby", standbyOf(primary, repo));
+  standby.start();
+  const bool ready = standby.waitReady(180s);
+  bool streamed = ready && eventually([&] { return streaming(standby); }, 60s, 250ms);
+  int64_t max_lag = 0;
+  while (!bench_done && streamed) {
+    Json r = replication(standby);
+    if (r.is_object() && r["lag_bytes"].is_number())
+      max_lag = std::max(max_lag, r["lag_bytes"].get<int64_t>());
+    std::this_thread::sleep_for(200ms);
+  }
+  writer.join();
+  ASSERT_TRUE(ready) << standby.output();
+  ASSERT_TRUE(streamed) << replication(standby).dump() << "\n" << standby.output();
+  ASSERT_EQ(bench.code, 0) << bench.output;
+  std::cout << "[ info ] largest lag seen under pgbench: " << max_lag << " bytes\n";
+  const std::string out = standby.output();
+  EXPECT_NE(out.find("bootstrap: restoring"), std::string::npos) << out;
+  EXPECT_NE(out.find("no backups, checks or scheduled jobs run here"), std::string::npos) << out;
+  EXPECT_EQ(out.find(kReplicationPassword), std::string::npos) << "the password was printed";
+  struct stat pgpass {};
+  ASSERT_EQ(::stat((standby.stateDir() / "replication.pgpass").c_str(), &pgpass), 0);
+  EXPECT_EQ(pgpass.st_mode & 0777, 0600u);
+
+  // Caught up: the same rows, no lag; the primary lists its standby.
+  ASSERT_TRUE(eventually([&] { return historyRows(standby) == historyRows(primary); }, 30s))
+      << historyRows(standby) << " vs " << historyRows(primary);
+  ASSERT_TRUE(eventually(
+      [&] {
+        Json r = replication(standby);
+        return r["lag_bytes"] == 0 && r["lag_seconds"] == 0;
+      },
+      30s))
+      << replication(standby).dump();
+  Json peers = replication(primary);
+  EXPECT_EQ(field(peers, "role"), "primary") << peers.dump();
+  ASSERT_EQ(peers["standbys"].size(), 1u) << peers.dump();
+  EXPECT_EQ(field(peers["standbys"][0], "state"), "streaming") << peers.dump();
+  EXPECT_EQ(field(peers["standbys"][0], "client"), "127.0.0.1") << peers.dump();
+
+  // The lag, made visible: replay paused on the standby while the primary writes. It is
+  // reported in bytes and seconds, and shrinks to nothing once replay resumes.
+  ASSERT_TRUE(standby.connect()->exec("select pg_wal_replay_pause()"));
+  {
+    auto pg = primary.connect();
+    ASSERT_TRUE(pg->exec("create table while_paused as select generate_series(1, 50000) g"));
+  }
+  Json lagging;
+  ASSERT_TRUE(eventually(
+      [&] {
+        lagging = replication(standby);
+        return lagging["lag_bytes"].is_number() && lagging["lag_bytes"].get<int64_t>() > 100000 &&
+               lagging["lag_seconds"].is_number() && lagging["lag_seconds"].get<double>() > 0;
+      },
+      30s))
+      << lagging.dump();
+  const std::string metrics = standby.get("/metrics").body;
+  EXPECT_NE(metrics.find("pgbr_replication_standby 1"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("pgbr_replication_streaming 1"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("pgbr_replication_lag_bytes "), std::string::npos) << metrics;
+  ASSERT_TRUE(standby.connect()->exec("select pg_wal_replay_resume()"));
+  ASSERT_TRUE(eventually([&] { return replication(standby)["lag_bytes"] == 0; }, 30s))
+      << replication(standby).dump();
+  EXPECT_EQ(standby.connect()->value("select count(*) from while_paused"), "50000");
+
+  // Nothing that writes the repository ran on the standby.
+  const Json jobs = standby.get("/api/v1/jobs?limit=50").json();
+  EXPECT_TRUE(jobs["jobs"].empty()) << jobs.dump();
+
+  // The primary restarts: the standby loses it, then streams again and receives new writes.
+  ASSERT_TRUE(primary.stop().has_value());
+  EXPECT_TRUE(eventually([&] { return !streaming(standby); }, 30s)) << replication(standby).dump();
+  ASSERT_TRUE(primary.startAndSettle());
+  ASSERT_TRUE(primary.connect()->exec("create table after_restart as select 1 as one"));
+  EXPECT_TRUE(eventually([&] { return streaming(standby); }, 60s)) << replication(standby).dump();
+  EXPECT_TRUE(eventually(
+      [&] { return standby.connect()->value("select count(*) from after_restart") == "1"; }, 30s));
+
+  // Promotion. The API asks for the stanza as confirmation and refuses a primary; the command
+  // line confirms by itself. The old primary is stopped first, as anyone promoting should.
+  ASSERT_TRUE(primary.stop().has_value());
+  const HttpAnswer unconfirmed = standby.post("/api/v1/promote", Json::object());
+  EXPECT_EQ(unconfirmed.status, 400) << unconfirmed.body;
+  EXPECT_NE(unconfirmed.body.find("confirmation_required"), std::string::npos) << unconfirmed.body;
+  const std::map<std::string, std::string> cli_env = {
+      {"PGBR_STATE_DIR", standby.stateDir().string()}, {"PGBR_API_TOKEN", standby.token()}};
+  const CommandOutput promoted = run({binary(), "promote"}, cli_env);
+  ASSERT_EQ(promoted.code, 0) << promoted.output << "\n" << standby.output();
+  EXPECT_NE(promoted.output.find("promoted: writable on timeline 2"), std::string::npos)
+      << promoted.output;
+  auto pg = standby.connect();
+  EXPECT_EQ(pg->value("select pg_is_in_recovery()"), "f");
+  EXPECT_TRUE(pg->exec("insert into after_restart values (2)"));
+  EXPECT_TRUE(eventually([&] { return field(replication(standby), "role") == "primary"; }, 10s));
+  // The new timeline's first backup, then archiving into the same stanza on that timeline.
+  const Json timeline_backup = standby.backupAfterRestore("");
+  EXPECT_EQ(timeline_backup.value("state", ""), "succeeded") << timeline_backup.dump();
+  const std::string segment = writeAndSwitchWal(standby);
+  EXPECT_EQ(segment.substr(0, 8), "00000002");
+  EXPECT_TRUE(waitArchived(standby, segment)) << lastArchivedWal(standby);
+  const Json backups = standby.get("/api/v1/backups").json();
+  EXPECT_GE(backups["backups"].size(), 2u) << backups.dump();
+
+  const HttpAnswer again = standby.post("/api/v1/promote", Json{{"confirm", "main"}});
+  EXPECT_EQ(again.status, 409) << again.body;
+  const CommandOutput cli_again = run({binary(), "promote"}, cli_env);
+  EXPECT_EQ(cli_again.code, 1) << cli_again.output;
+  EXPECT_NE(cli_again.output.find("not a standby"), std::string::npos) << cli_again.output;
+  EXPECT_EQ(standby.output().find(kReplicationPassword), std::string::npos);
+}
+
+TEST(Standby, WrongPrimariesGiveAClearStateAndAnEmptyRepositoryIsWaitedFor) {
+  PGBR_REQUIRE_ROOT();
+  TempDir dir;
+  S3Server s3(dir.path() / "s3");
+  ASSERT_TRUE(s3.start()) << s3.lastOutput();
+
+  // No backup yet: the standby waits for one and says so, and stops cleanly when asked.
+  {
+    SupervisorUnderTest early(dir.path() / "early",
+                              withReplication(s3.env(1, "/it-standby-empty")));
+    early.env()["PGBR_STANDBY_PRIMARY"] = "127.0.0.1:1";
+    early.start();
+    EXPECT_TRUE(eventually(
+        [&] { return early.output().find("to make a standby from yet") != std::string::npos; },
+        90s))
+        << early.output();
+    EXPECT_TRUE(early.running());
+    const std::optional<int> code = early.stop();
+    EXPECT_EQ(code, 0) << early.output();
+    std::error_code ec;
+    EXPECT_FALSE(fs::exists(early.pgdata() / "PG_VERSION", ec));
+  }
+
+  const auto repo = withReplication(s3.env(1, "/it-standby-wrong"));
+  // initdb's own rules trust replication from loopback; a password is only checked without them.
+  auto primary_env = repo;
+  primary_env["POSTGRES_INITDB_ARGS"] = "--auth-host=scram-sha-256";
+  SupervisorUnderTest primary(dir.path() / "primary", primary_env);
+  ASSERT_TRUE(primary.startAndSettle());
+
+  // An unreachable primary (nothing listens) and a wrong password: each standby comes up from
+  // the repository, read-only, and says why it does not stream; Postgres keeps retrying.
+  auto unreachable_env = repo;
+  unreachable_env["PGBR_STANDBY_PRIMARY"] = "127.0.0.1:" + std::to_string(freePort());
+  SupervisorUnderTest unreachable(dir.path() / "unreachable", unreachable_env);
+  auto wrong_env = standbyOf(primary, repo);
+  wrong_env["POSTGRES_REPLICATION_PASSWORD"] = "not-the-password";
+  SupervisorUnderTest wrong(dir.path() / "wrong", wrong_env);
+  unreachable.start();
+  wrong.start();
+  const std::vector<std::pair<SupervisorUnderTest*, std::string>> cases = {
+      {&unreachable, "refused"}, {&wrong, "password authentication failed"}};
+  for (const auto& [sup, expected] : cases) {
+    ASSERT_TRUE(sup->waitReady(180s)) << sup->output();
+    Json r;
+    EXPECT_TRUE(eventually(
+        [&] {
+          r = replication(*sup);
+          return field(r, "role") == "standby" && r["primary_error"].is_string() &&
+                 r["primary_error"].get<std::string>().find(expected) != std::string::npos;
+        },
+        60s))
+        << r.dump();
+    EXPECT_EQ(r["streaming"], false) << r.dump();
+    EXPECT_EQ(sup->connect()->value("select pg_is_in_recovery()"), "t");
+    EXPECT_TRUE(sup->running());
+    EXPECT_NE(sup->output().find("standby: not streaming"), std::string::npos) << sup->output();
+  }
+  EXPECT_EQ(wrong.output().find("not-the-password"), std::string::npos);
+
+  // The server itself as its primary is refused before anything starts.
+  SupervisorUnderTest self(dir.path() / "self", repo);
+  self.env()["PGBR_STANDBY_PRIMARY"] = "localhost:" + std::to_string(self.pgPort());
+  self.start();
+  const std::optional<int> code = self.waitExit(30s);
+  ASSERT_TRUE(code.has_value()) << self.output();
+  EXPECT_EQ(*code, 2) << self.output();
+  EXPECT_NE(self.output().find("is this server itself"), std::string::npos) << self.output();
+}
+
+}  // namespace
+}  // namespace pgbr::it

@@ -10,6 +10,7 @@
 #include <cmath>
 #include <filesystem>
 #include <set>
+#include <utility>
 
 #include <spdlog/spdlog.h>
 
@@ -18,6 +19,7 @@
 #include "supervisor/jobs/job_submit.h"
 #include "supervisor/postgres/local_conn.h"
 #include "supervisor/postgres/status.h"
+#include "supervisor/replica/replication_access.h"
 #include "supervisor/replica/standby_conf.h"
 
 namespace pgbr {
@@ -100,13 +102,30 @@ bool ReplicaCapability::isStandbyNow() const {
   return fs::exists(fs::path(p_.settings.pgdata) / "standby.signal", ec);
 }
 
+void ReplicaCapability::start() {
+  {
+    std::lock_guard lock(mutex_);
+    access_pending_ = true;
+  }
+  wake_.notify_all();
+}
+
 void ReplicaCapability::loop() {
   std::unique_lock lock(mutex_);
   while (!stopping_) {
+    const bool access = std::exchange(access_pending_, false);
     lock.unlock();
+    if (access) {
+      std::string error;
+      for (const std::string& line : ensureReplicationAccess(p_.settings, &error))
+        spdlog::info("replication: {}", line);
+      if (!error.empty())
+        spdlog::warn("replication: {}; standbys cannot connect as {} until it is fixed", error,
+                     p_.settings.init.replication_user);
+    }
     poll();
     lock.lock();
-    wake_.wait_for(lock, kPollInterval, [this] { return stopping_; });
+    wake_.wait_for(lock, kPollInterval, [this] { return stopping_ || access_pending_; });
   }
   lock.unlock();
   conn_.reset();

@@ -10,7 +10,8 @@
 //   replication connection to its primary every 15 s with the same credentials, to say why
 //   (refused, wrong password, no pg_hba.conf rule, the primary is this server itself); Postgres'
 //   own WAL receiver keeps retrying meanwhile and the archive is replayed.
-// - It starts before the start-up jobs (which a standby holds until it is promoted).
+// - It starts before the start-up jobs (which a standby holds until it is promoted); the
+//   replication role of an existing data directory is seen to on its thread after them.
 // - Promotion is a job: pg_promote() and the wait until the server is writable. What follows a
 //   promotion however it was asked (this job, pg_ctl promote, an operator): the start-up jobs run
 //   (stanza-create, check), archiving goes on into the stanza on the new timeline, and that
@@ -37,6 +38,9 @@ class ReplicaCapability final : public Capability {
   ~ReplicaCapability() override;
 
   std::string_view name() const override { return kReplicaCapability; }
+  // On a primary (after the start-up jobs, so after a promotion too): the replication role and
+  // its pg_hba.conf rule on a data directory initdb did not make (replication_access.h).
+  void start() override;
   void addStatus(nlohmann::json& status) override;
   void addMetrics(Metrics& metrics) override;
   void stop() override;
@@ -57,9 +61,10 @@ class ReplicaCapability final : public Capability {
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;
-  ReplicationStatus last_;     // guarded by mutex_
-  std::string primary_error_;  // guarded by mutex_: the last probe's answer
-  PgConnPtr conn_;             // the poll thread's own
+  bool access_pending_ = false;  // guarded by mutex_: start() asked for ensureReplicationAccess
+  ReplicationStatus last_;       // guarded by mutex_
+  std::string primary_error_;    // guarded by mutex_: the last probe's answer
+  PgConnPtr conn_;               // the poll thread's own
   MonoTime next_probe_{};
   std::string logged_state_;  // the poll thread's: the last state written to the log
   std::thread thread_;

@@ -2,8 +2,9 @@
 // supervisors on loopback sharing one s3rver repository over TLS. A standby bootstraps from the
 // repository while the primary runs pgbench, streams, reports its lag, follows a restart of the
 // primary, and is promoted (`pgbr-supervisor promote`): writable, with a backup of its new
-// timeline. Then the wrong primaries: an unreachable one, a wrong replication password, the
-// server itself, and a repository that holds no backup yet.
+// timeline. Then the replication role added to an existing primary, and the wrong primaries: an
+// unreachable one, a wrong replication password, the server itself, and a repository that holds
+// no backup yet.
 #include <sys/stat.h>
 
 #include <atomic>
@@ -199,10 +200,30 @@ TEST(Standby, WrongPrimariesGiveAClearStateAndAnEmptyRepositoryIsWaitedFor) {
 
   const auto repo = withReplication(s3.env(1, "/it-standby-wrong"));
   // initdb's own rules trust replication from loopback; a password is only checked without them.
-  auto primary_env = repo;
+  auto primary_env = s3.env(1, "/it-standby-wrong");
   primary_env["POSTGRES_INITDB_ARGS"] = "--auth-host=scram-sha-256";
   SupervisorUnderTest primary(dir.path() / "primary", primary_env);
   ASSERT_TRUE(primary.startAndSettle());
+  // The replication role asked for on a data directory that exists already: made at the next
+  // start, with its pg_hba.conf rule, and a replication connection as it works.
+  ASSERT_TRUE(primary.stop().has_value());
+  primary.env() = withReplication(primary.env());
+  ASSERT_TRUE(primary.startAndSettle());
+  ASSERT_TRUE(eventually(
+      [&] {
+        return primary.output().find(
+                   "appended a rule for replication connections of "
+                   "replicator") != std::string::npos;
+      },
+      20s))
+      << primary.output();
+  EXPECT_NE(primary.output().find("created the replication role replicator"), std::string::npos);
+  const CommandOutput identified = run({"psql",
+                                        "host=127.0.0.1 port=" + std::to_string(primary.pgPort()) +
+                                            " user=replicator password=" + kReplicationPassword +
+                                            " dbname=postgres replication=database",
+                                        "-Atc", "IDENTIFY_SYSTEM"});
+  EXPECT_EQ(identified.code, 0) << identified.output;
 
   // An unreachable primary (nothing listens) and a wrong password: each standby comes up from
   // the repository, read-only, and says why it does not stream; Postgres keeps retrying.

@@ -1,5 +1,8 @@
 #include "supervisor/postgres/initdb.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -96,6 +99,16 @@ bool dataDirectoryInitialized(const fs::path& pgdata) {
   std::error_code ec;
   const auto size = fs::file_size(pgdata / "PG_VERSION", ec);
   return !ec && size > 0;
+}
+
+std::string dataDirectoryOwnerProblem(const fs::path& pgdata) {
+  struct stat st {};
+  if (::stat(pgdata.c_str(), &st) != 0 || st.st_uid == ::geteuid()) return "";
+  return "the data directory " + pgdata.string() + " belongs to uid " + std::to_string(st.st_uid) +
+         ", not to this user (uid " + std::to_string(::geteuid()) +
+         "), and postgres must own it; with a volume mounted at PGDATA itself (a non-root "
+         "container, Kubernetes fsGroup), set PGDATA to a folder inside it, e.g. " +
+         (pgdata / "pgdata").string();
 }
 
 std::string checkInitSettings(const PostgresInitSettings& init) {
@@ -234,6 +247,8 @@ InitResult Initializer::run(const std::atomic<bool>& cancel) {
   if (std::string refusal = checkInitSettings(init); !refusal.empty()) {
     return InitResult{InitOutcome::kFailed, refusal};
   }
+  if (std::string owner = dataDirectoryOwnerProblem(pgdata); !owner.empty())
+    return InitResult{InitOutcome::kFailed, owner};
   if (init.password.size() >= 100) {
     warn("POSTGRES_PASSWORD has 100 characters or more, which psql cannot take from PGPASSWORD");
   }

@@ -39,6 +39,12 @@ namespace pgbr {
 // True when <pgdata>/PG_VERSION exists and is not empty (the stock image's test).
 bool dataDirectoryInitialized(const std::filesystem::path& pgdata);
 
+// "" unless `pgdata` exists and belongs to another user than this process's: Postgres must own
+// its data directory, and initdb or a restore would fail there halfway. The usual cause is a
+// volume mounted at PGDATA itself as a non-root user (Kubernetes' fsGroup leaves its top folder
+// owned by root); the fix named is a folder inside it.
+std::string dataDirectoryOwnerProblem(const std::filesystem::path& pgdata);
+
 // "" when initialisation may proceed, else the one-line refusal (no password, method not trust).
 std::string checkInitSettings(const PostgresInitSettings& init);
 

@@ -112,6 +112,8 @@ std::string RepositoryBootstrap::restoreOnce(const std::atomic<bool>& cancel, bo
            " is not empty but holds no database (no PG_VERSION); a bootstrap only fills an empty "
            "directory: move its files away";
   }
+  if (std::string owner = dataDirectoryOwnerProblem(pgdata); !owner.empty())
+    return setting() + ": " + owner;
   fs::create_directories(pgdata, ec);
   fs::permissions(pgdata, fs::perms::owner_all, fs::perm_options::replace, ec);
   {

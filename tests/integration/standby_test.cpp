@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "tests/integration/harness.h"
+#include "tests/integration/metrics_check.h"
 #include "tests/integration/s3.h"
 
 namespace pgbr::it {
@@ -121,6 +122,9 @@ TEST(Standby, StreamsFollowsARestartOfItsPrimaryAndIsPromoted) {
       30s))
       << lagging.dump();
   const std::string metrics = standby.get("/metrics").body;
+  expectPromtoolAccepts(metrics);
+  expectPromtoolAccepts(primary.get("/metrics").body);
+  EXPECT_NE(primary.get("/metrics").body.find("pgbr_replication_standbys 1"), std::string::npos);
   EXPECT_NE(metrics.find("pgbr_replication_standby 1"), std::string::npos) << metrics;
   EXPECT_NE(metrics.find("pgbr_replication_streaming 1"), std::string::npos) << metrics;
   EXPECT_NE(metrics.find("pgbr_replication_lag_bytes "), std::string::npos) << metrics;

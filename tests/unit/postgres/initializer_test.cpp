@@ -5,6 +5,9 @@
 #include "supervisor/postgres/init_files.h"
 #include "supervisor/postgres/initdb.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <condition_variable>
 #include <mutex>
 #include <set>
@@ -279,6 +282,21 @@ TEST_F(InitializerTest, AnEmptyPgVersionDoesNotCountAsADatabase) {
   root_.write("data/PG_VERSION", "");
   EXPECT_FALSE(dataDirectoryInitialized(settings_.pgdata));
   EXPECT_EQ(run().outcome, InitOutcome::kInitialized);
+}
+
+// A volume mounted at PGDATA by a non-root container belongs to root: one line with the fix
+// instead of an initdb that fails on chmod. (Here the folder is given away to another uid.)
+TEST_F(InitializerTest, ADataDirectoryOfAnotherUserIsRefusedBeforeInitdb) {
+  fs::create_directories(settings_.pgdata);
+  ASSERT_EQ(::chown(settings_.pgdata.c_str(), ::geteuid() + 4242, ::getegid()), 0);
+  InitResult result = run();
+  EXPECT_EQ(result.outcome, InitOutcome::kFailed);
+  EXPECT_THAT(result.error, HasSubstr("belongs to uid " + std::to_string(::geteuid() + 4242)));
+  EXPECT_THAT(result.error,
+              HasSubstr("set PGDATA to a folder inside it, e.g. " + settings_.pgdata + "/pgdata"));
+  EXPECT_THAT(ops_.specs(), IsEmpty());
+  ASSERT_EQ(::chown(settings_.pgdata.c_str(), ::geteuid(), ::getegid()), 0);
+  EXPECT_EQ(dataDirectoryOwnerProblem(settings_.pgdata), "");
 }
 
 TEST_F(InitializerTest, RefusesWithoutAPasswordUnlessTrust) {

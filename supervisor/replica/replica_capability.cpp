@@ -80,21 +80,16 @@ nlohmann::json optionalJson(const std::optional<double>& v) {
 
 }  // namespace
 
-ReplicaCapability::ReplicaCapability(const CoreParts& parts) : p_(parts) {
-  thread_ = std::thread([this] { loop(); });
-}
+ReplicaCapability::ReplicaCapability(const CoreParts& parts)
+    : p_(parts), thread_(kPollInterval, [this] { poll(); }) {}
 
 ReplicaCapability::~ReplicaCapability() {
   stop();
 }
 
 void ReplicaCapability::stop() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  thread_.stop();
+  conn_.reset();
 }
 
 bool ReplicaCapability::isStandbyNow() const {
@@ -103,35 +98,19 @@ bool ReplicaCapability::isStandbyNow() const {
 }
 
 void ReplicaCapability::start() {
-  {
-    std::lock_guard lock(mutex_);
-    access_pending_ = true;
-  }
-  wake_.notify_all();
-}
-
-void ReplicaCapability::loop() {
-  std::unique_lock lock(mutex_);
-  while (!stopping_) {
-    const bool access = std::exchange(access_pending_, false);
-    lock.unlock();
-    if (access) {
-      std::string error;
-      for (const std::string& line : ensureReplicationAccess(p_.settings, &error))
-        spdlog::info("replication: {}", line);
-      if (!error.empty())
-        spdlog::warn("replication: {}; standbys cannot connect as {} until it is fixed", error,
-                     p_.settings.init.replication_user);
-    }
-    poll();
-    lock.lock();
-    wake_.wait_for(lock, kPollInterval, [this] { return stopping_ || access_pending_; });
-  }
-  lock.unlock();
-  conn_.reset();
+  access_pending_ = true;
+  thread_.poke();
 }
 
 void ReplicaCapability::poll() {
+  if (access_pending_.exchange(false)) {
+    std::string error;
+    for (const std::string& line : ensureReplicationAccess(p_.settings, &error))
+      spdlog::info("replication: {}", line);
+    if (!error.empty())
+      spdlog::warn("replication: {}; standbys cannot connect as {} until it is fixed", error,
+                   p_.settings.init.replication_user);
+  }
   ReplicationStatus status;
   if (p_.run.init_done && !p_.run.restore_running) {
     if (conn_ && PQstatus(conn_.get()) != CONNECTION_OK) conn_.reset();

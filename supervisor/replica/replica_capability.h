@@ -18,13 +18,13 @@
 //   timeline's first backup is taken (BackupJobs::backupNewTimeline).
 #pragma once
 
-#include <condition_variable>
+#include <atomic>
 #include <mutex>
 #include <string>
 #include <string_view>
-#include <thread>
 
 #include "supervisor/common/errors.h"
+#include "supervisor/common/periodic_thread.h"
 #include "supervisor/replica/replication_status.h"
 #include "supervisor/service/capability.h"
 
@@ -50,7 +50,6 @@ class ReplicaCapability final : public Capability {
   Outcome<Job> promote(const std::string& confirm);
 
  private:
-  void loop();
   void poll();
   // Why a replication connection to the primary fails, "" when it succeeds.
   std::string probePrimary();
@@ -59,15 +58,14 @@ class ReplicaCapability final : public Capability {
 
   CoreParts p_;
   mutable std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stopping_ = false;
-  bool access_pending_ = false;  // guarded by mutex_: start() asked for ensureReplicationAccess
-  ReplicationStatus last_;       // guarded by mutex_
-  std::string primary_error_;    // guarded by mutex_: the last probe's answer
-  PgConnPtr conn_;               // the poll thread's own
+  ReplicationStatus last_;                   // guarded by mutex_
+  std::string primary_error_;                // guarded by mutex_: the last probe's answer
+  std::atomic<bool> access_pending_{false};  // start() asked for ensureReplicationAccess
+  // The poll thread's own:
+  PgConnPtr conn_;
   MonoTime next_probe_{};
-  std::string logged_state_;  // the poll thread's: the last state written to the log
-  std::thread thread_;
+  std::string logged_state_;  // the last state written to the log
+  PeriodicThread thread_;     // last: it starts polling once everything above exists
 };
 
 CapabilityFactory makeReplicaCapability();

@@ -2,9 +2,9 @@
 // supervisors on loopback sharing one s3rver repository over TLS. A standby bootstraps from the
 // repository while the primary runs pgbench, streams, reports its lag, follows a restart of the
 // primary, and is promoted (`pgbr-supervisor promote`): writable, with a backup of its new
-// timeline. Then the replication role added to an existing primary, and the wrong primaries: an
-// unreachable one, a wrong replication password, the server itself, and a repository that holds
-// no backup yet.
+// timeline, and a third, empty node recovers what it wrote. Then the replication role added to an
+// existing primary, and the wrong primaries: an unreachable one, a wrong replication password, the
+// server itself, and a repository that holds no backup yet.
 #include <sys/stat.h>
 
 #include <atomic>
@@ -177,6 +177,26 @@ TEST(Standby, StreamsFollowsARestartOfItsPrimaryAndIsPromoted) {
   EXPECT_EQ(cli_again.code, 1) << cli_again.output;
   EXPECT_NE(cli_again.output.find("not a standby"), std::string::npos) << cli_again.output;
   EXPECT_EQ(standby.output().find(kReplicationPassword), std::string::npos);
+
+  // Disaster recovery of what the promoted server wrote: it is lost, and a third, empty node
+  // with PGBR_BOOTSTRAP=restore comes up from the same repository with every commit archived
+  // before it went, on a timeline of its own, writable.
+  ASSERT_TRUE(pg->exec("insert into after_restart values (3)"));
+  const std::string last = writeAndSwitchWal(standby);
+  ASSERT_TRUE(waitArchived(standby, last)) << lastArchivedWal(standby);
+  pg.reset();
+  ASSERT_TRUE(standby.stop().has_value());
+  auto dr_env = repo;
+  dr_env["PGBR_BOOTSTRAP"] = "restore";
+  SupervisorUnderTest third(dir.path() / "third", dr_env);
+  ASSERT_TRUE(third.startAndSettle());
+  auto recovered = third.connect();
+  EXPECT_EQ(recovered->value("select string_agg(one::text, ',' order by one) from after_restart"),
+            "1,2,3");
+  EXPECT_EQ(recovered->value("select count(*) from while_paused"), "50000");
+  EXPECT_EQ(recovered->value("select substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8)"),
+            "00000003");
+  EXPECT_TRUE(recovered->exec("insert into after_restart values (4)"));
 }
 
 TEST(Standby, WrongPrimariesGiveAClearStateAndAnEmptyRepositoryIsWaitedFor) {

@@ -1,5 +1,7 @@
 #include "supervisor/backup/backup_jobs.h"
 
+#include <filesystem>
+
 #include <spdlog/spdlog.h>
 
 #include "supervisor/jobs/job_submit.h"
@@ -15,6 +17,12 @@ Outcome<Job> BackupJobs::startBackup(const BackupRequest& request) {
   auto argv = backrest::backupCommand(p_.backrest.context(), options, &error);
   if (!argv) return Error{ErrorCode::kBadRequest, error};
   if (p_.run.restore_running) return Error{ErrorCode::kConflict, "a restore is running"};
+  // pgBackRest would fail on a standby ("unable to find primary cluster"): say why instead.
+  if (std::error_code ec;
+      std::filesystem::exists(std::filesystem::path(p_.settings.pgdata) / "standby.signal", ec))
+    return Error{ErrorCode::kConflict,
+                 "this server is a standby: backups are taken on its primary, and here once it "
+                 "is promoted (POST /api/v1/promote)"};
   if (p_.postgres.state() != ProcessState::kRunning)
     return Error{ErrorCode::kPostgresDown, "postgres is " +
                                                std::string(toString(p_.postgres.state())) +

@@ -148,6 +148,8 @@ void ReplicaCapability::poll() {
   if (standby && state != logged_state_ && (probed || status.receiver == "streaming")) {
     if (status.receiver == "streaming")
       spdlog::info("standby: {}", state);
+    else if (state == "not streaming")  // the primary answers: the usual catch-up after a restore
+      spdlog::info("standby: replaying the archive; it streams from the primary once caught up");
     else
       spdlog::warn("standby: {} (replaying the archive meanwhile; postgres retries)", state);
     logged_state_ = state;

@@ -14,7 +14,9 @@ import { typeMark, TYPE_WORDS } from '../charts.js';
 import { replicationCard } from './replication.js';
 import { DASH, duration, ago, relative, localTime, plural, shortTime } from '../format.js';
 
-function archiveSummary(archive) {
+function archiveSummary(archive, standby) {
+  // A standby archives nothing (its primary does), until it is promoted.
+  if (standby) return { tone: 'neutral', text: 'A standby does not archive: its primary does, and this server once it is promoted.' };
   if (!archive) return { tone: 'neutral', text: 'Archiving state is not known yet.' };
   if (archive.state === 'unknown') {
     // Nothing is archived while Postgres is stopped: say so instead of repeating an old verdict.
@@ -183,8 +185,8 @@ function postgresCard(pg) {
   );
 }
 
-function archiveCard(archive) {
-  const summary = archiveSummary(archive);
+function archiveCard(archive, standby) {
+  const summary = archiveSummary(archive, standby);
   return h(
     'section',
     { class: 'card', testid: 'archive-card', 'aria-labelledby': 'archive-title' },
@@ -192,7 +194,7 @@ function archiveCard(archive) {
     h(
       'p',
       { class: ['health', `tone-${summary.tone}`], testid: 'archive-health', 'data-healthy': String(Boolean(archive?.healthy)), 'data-state': archive?.state ?? '' },
-      icon(summary.tone === 'ok' ? 'ok' : 'bad'),
+      icon({ ok: 'ok', neutral: 'info' }[summary.tone] ?? 'bad'),
       h('span', {}, summary.text),
     ),
     archive && archive.state === 'failing' && archive.message ? h('p', { class: 'muted small', testid: 'archive-message' }, archive.message) : null,
@@ -336,7 +338,7 @@ export function mountOverview(root, app, scope) {
         { class: 'grid' },
         postgresCard(status.postgres ?? {}),
         replicationCard(app, status),
-        archiveCard(status.archive),
+        archiveCard(status.archive, status.replication?.role === 'standby'),
         repositoryCard(status.repository ?? {}),
         runningJobCard(app, status.running_job),
         scheduleCard(status.schedule),

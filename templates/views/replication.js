@@ -5,13 +5,26 @@
 // with standbys), so a single server's overview stays as it was.
 
 import { h } from '../dom.js';
-import { badge, keyValues, confirmDialog } from '../components.js';
+import { badge, keyValues, confirmDialog, scrollTable } from '../components.js';
 import { DASH, bytes, duration, relative } from '../format.js';
+
+function lagSeconds(r) {
+  if (r.lag_seconds === null) return null;
+  return r.lag_seconds < 1 ? 'under a second' : duration(r.lag_seconds);
+}
 
 function lagText(r) {
   if (r.lag_bytes === null && r.lag_seconds === null) return DASH;
-  const seconds = r.lag_seconds === null ? '' : r.lag_seconds < 1 ? ', under a second' : `, ${duration(r.lag_seconds)}`;
-  return `${bytes(r.lag_bytes)}${seconds}`;
+  const seconds = lagSeconds(r);
+  return `${bytes(r.lag_bytes)}${seconds === null ? '' : `, ${seconds}`}`;
+}
+
+// In the standbys' table, the time under the bytes: the card is a third of the page wide, and
+// "0 B, under a second" on one line squeezed the column to a word per line.
+function lagCell(r) {
+  if (r.lag_bytes === null && r.lag_seconds === null) return h('td', {}, DASH);
+  const seconds = lagSeconds(r);
+  return h('td', { class: 'nowrap' }, bytes(r.lag_bytes), seconds === null ? null : [h('br'), h('span', { class: 'muted small' }, seconds)]);
 }
 
 async function promote(app, stanza, button) {
@@ -64,18 +77,21 @@ function standbyCard(app, r, stanza) {
 
 function primaryCard(r) {
   const rows = (r.standbys ?? []).map((s) =>
-    h('tr', {}, h('td', {}, s.name || DASH), h('td', {}, s.client), h('td', {}, s.state), h('td', {}, lagText(s))),
+    h('tr', {}, h('td', {}, s.name || DASH), h('td', {}, s.client), h('td', {}, s.state), lagCell(s)),
   );
   return h(
     'section',
     { class: 'card', testid: 'replication-card', 'data-role': 'primary', 'aria-labelledby': 'replication-title' },
     h('h2', { id: 'replication-title' }, 'Replication'),
     h('p', {}, `Primary with ${rows.length} streaming standby${rows.length === 1 ? '' : 's'}.`),
-    h(
-      'table',
-      { class: 'table', testid: 'standby-table' },
-      h('thead', {}, h('tr', {}, ['Standby', 'Address', 'State', 'Lag'].map((t) => h('th', { scope: 'col' }, t)))),
-      h('tbody', {}, rows),
+    scrollTable(
+      'Standbys',
+      h(
+        'table',
+        { class: 'table', testid: 'standby-table' },
+        h('thead', {}, h('tr', {}, ['Standby', 'Address', 'State', 'Lag'].map((t) => h('th', { scope: 'col' }, t)))),
+        h('tbody', {}, rows),
+      ),
     ),
   );
 }

@@ -133,7 +133,11 @@ TEST(Standby, StreamsFollowsARestartOfItsPrimaryAndIsPromoted) {
       << replication(standby).dump();
   EXPECT_EQ(standby.connect()->value("select count(*) from while_paused"), "50000");
 
-  // Nothing that writes the repository ran on the standby.
+  // Nothing that writes the repository ran on the standby, and a backup asked of it is refused
+  // with the reason rather than left to fail in pgBackRest.
+  const HttpAnswer backup = standby.post("/api/v1/backups", Json{{"type", "incr"}});
+  EXPECT_EQ(backup.status, 409) << backup.body;
+  EXPECT_NE(backup.body.find("this server is a standby"), std::string::npos) << backup.body;
   const Json jobs = standby.get("/api/v1/jobs?limit=50").json();
   EXPECT_TRUE(jobs["jobs"].empty()) << jobs.dump();
 

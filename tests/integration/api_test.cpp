@@ -274,8 +274,16 @@ TEST_F(Api, ACookieSessionReadsButNeedsTheCsrfHeaderToChangeState) {
 }
 
 TEST_F(Api, StatusBackupsAndJobsHaveTheContractShape) {
-  const Json status = sup().get("/api/v1/status").json();
-  ASSERT_TRUE(status.is_object());
+  // in_recovery and connections are null until the monitor's next read of Postgres succeeds
+  // (it may be between reads on a loaded machine): wait for one, with a deadline.
+  Json status;
+  ASSERT_TRUE(eventually(
+      [&] {
+        status = sup().get("/api/v1/status").json();
+        return status.is_object() && status["postgres"]["in_recovery"].is_boolean();
+      },
+      30s))
+      << status.dump();
   for (const char* key : {"state", "pid", "uptime_s", "ready", "in_recovery", "connections",
                           "version", "restarts", "last_exit"}) {
     EXPECT_TRUE(status["postgres"].contains(key)) << key;

@@ -285,6 +285,11 @@ TEST(S3Storage, MemoryStaysFlatWhileALargeObjectStreams) {
   EXPECT_EQ(got, mib * kMiB);
   peak = std::max(peak, rssKiB());
   std::cout << "VmRSS grew " << (peak - before) << " KiB streaming " << mib << " MiB each way\n";
+#if defined(__SANITIZE_ADDRESS__)
+  // AddressSanitizer keeps freed blocks in a quarantine (256 MiB by default) instead of reusing
+  // them, so VmRSS measures the quarantine, not the store: the bound is checked without ASan.
+  GTEST_SKIP() << "VmRSS bound not checked under AddressSanitizer";
+#endif
   EXPECT_LT(peak - before, 32 * 1024)
       << "VmRSS grew from " << before << " KiB to " << peak << " KiB streaming " << mib << " MiB";
 }

@@ -270,7 +270,8 @@ function runningJobCard(app, job) {
   );
 }
 
-function scheduleCard(schedule) {
+// On a standby nothing is scheduled until it is promoted: no next run, no overdue warning.
+function scheduleCard(schedule, standby) {
   const rows = (schedule ?? []).map((entry) => {
     let result;
     if (entry.last_result === 'succeeded') result = badge('ok', 'succeeded');
@@ -278,20 +279,22 @@ function scheduleCard(schedule) {
     else result = h('span', { class: 'muted' }, 'never run');
     return h(
       'tr',
-      { key: entry.type, testid: `schedule-row-${entry.type}`, class: entry.overdue ? 'row-warn' : null },
+      { key: entry.type, testid: `schedule-row-${entry.type}`, class: entry.overdue && !standby ? 'row-warn' : null },
       h('th', { scope: 'row' }, typeMark(entry.type, { word: TYPE_WORDS[entry.type] ?? entry.type })),
       h('td', {}, entry.enabled ? h('code', {}, entry.expression) : h('span', { class: 'muted' }, 'disabled')),
-      h('td', { class: 'nowrap' }, entry.enabled && entry.next_run ? [shortTime(entry.next_run), h('br'), h('span', { class: 'muted small' }, relative(entry.next_run))] : DASH),
+      h('td', { class: 'nowrap' }, entry.enabled && entry.next_run && !standby ? [shortTime(entry.next_run), h('br'), h('span', { class: 'muted small' }, relative(entry.next_run))] : DASH),
       h('td', { class: 'nowrap' }, entry.last_run ? [shortTime(entry.last_run), h('br'), h('span', { class: 'muted small' }, relative(entry.last_run))] : DASH),
       h('td', {}, result),
-      h(
-        'td',
-        {},
-        entry.overdue ? badge('warn', 'Overdue', { testid: `schedule-overdue-${entry.type}` }) : null,
-        entry.pending ? badge('neutral', 'waiting for the repository') : null,
-        entry.enabled && !entry.overdue && !entry.pending ? h('span', { class: 'muted' }, 'on time') : null,
-        !entry.enabled && !entry.overdue && !entry.pending ? h('span', { class: 'muted' }, 'not scheduled') : null,
-      ),
+      standby
+        ? h('td', {}, h('span', { class: 'muted' }, entry.enabled ? 'runs once promoted' : 'not scheduled'))
+        : h(
+            'td',
+            {},
+            entry.overdue ? badge('warn', 'Overdue', { testid: `schedule-overdue-${entry.type}` }) : null,
+            entry.pending ? badge('neutral', 'waiting for the repository') : null,
+            entry.enabled && !entry.overdue && !entry.pending ? h('span', { class: 'muted' }, 'on time') : null,
+            !entry.enabled && !entry.overdue && !entry.pending ? h('span', { class: 'muted' }, 'not scheduled') : null,
+          ),
     );
   });
   return h(
@@ -341,7 +344,7 @@ export function mountOverview(root, app, scope) {
         archiveCard(status.archive, status.replication?.role === 'standby'),
         repositoryCard(status.repository ?? {}),
         runningJobCard(app, status.running_job),
-        scheduleCard(status.schedule),
+        scheduleCard(status.schedule, status.replication?.role === 'standby'),
       ),
     );
   });

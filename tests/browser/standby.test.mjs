@@ -219,7 +219,9 @@ before(async () => {
   }, { timeout: 300000, step: 500 });
 
   // The standby, restored from that backup, ready and streaming.
-  standby = await startSupervisor('standby', { PGBR_STANDBY_PRIMARY: `127.0.0.1:${primary.pgPort}` });
+  // A full backup schedule on the standby (03:00, never reached here): shown as waiting for the
+  // promotion, without a next run.
+  standby = await startSupervisor('standby', { PGBR_STANDBY_PRIMARY: `127.0.0.1:${primary.pgPort}`, PGBR_SCHEDULE_FULL: '0 3 * * *' });
   await eventually('the standby to be ready', async () => {
     assert.equal(standby.child.exitCode, null, `the standby exited:\n${standby.child.output().slice(-3000)}`);
     return (await fetch(new URL('/readyz', standby.base))).status === 200;
@@ -262,6 +264,9 @@ scenario('1. the standby\'s overview: the replication card streams, the other ca
   }
   assert.equal(await postgresMode(), 'In recovery (read-only)');
   assert.match(await textOf(testid('archive-health')), /^A standby does not archive: its primary does/);
+  const full = await textOf(testid('schedule-row-full'));
+  assert.match(full, /runs once promoted/, full);
+  assert.doesNotMatch(full, /on time|Overdue/, full);
   // A backup asked of the standby is refused with the reason, shown on the page.
   await testid('backup-incr').click();
   await testid('error-message').waitFor({ state: 'visible' });

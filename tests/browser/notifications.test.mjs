@@ -14,14 +14,14 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
+import { apiCall, freePort, startChild, stopChild } from './lib/children.mjs';
 import { eventually } from './lib/wait.mjs';
 
 const require = createRequire(import.meta.url);
@@ -51,53 +51,9 @@ const pageErrors = [];
 
 // ------------------------------------------------------------------------------------ helpers
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function start(name, argv, env) {
-  const log = path.join(work, `${name}.out`);
-  const child = spawn(argv[0], argv.slice(1), { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const chunks = [];
-  child.stdout.on('data', (d) => chunks.push(d));
-  child.stderr.on('data', (d) => chunks.push(d));
-  child.on('exit', () => writeFileSync(log, Buffer.concat(chunks)));
-  child.output = () => Buffer.concat(chunks).toString();
-  children.push(child);
-  return child;
-}
-
-async function stop(child, timeout = 30000) {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeout);
-  await exited;
-  clearTimeout(timer);
-}
-
-async function api(method, route, body) {
-  const response = await fetch(new URL(route, base), {
-    method,
-    headers: { Authorization: `Bearer ${TOKEN}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  let data = text;
-  try {
-    data = text ? JSON.parse(text) : null;
-  } catch {
-    // not JSON: kept as text
-  }
-  return { status: response.status, data, text };
-}
+const start = (name, argv, env) => startChild(work, children, name, argv, env);
+const stop = stopChild;
+const api = (method, route, body) => apiCall(base, TOKEN, method, route, body);
 
 async function waitJob(id, timeout = 180000) {
   return eventually(`job ${id} to finish`, async () => {

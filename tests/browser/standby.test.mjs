@@ -218,7 +218,8 @@ scenario('1. the standby\'s overview: the replication card streams, the other ca
   for (const id of ['safety-summary', 'postgres-card', 'archive-card', 'repo-card', 'running-job', 'schedule-card']) {
     assert.ok(await testid(id).isVisible(), `${id} is shown`);
   }
-  assert.equal(await postgresMode(), 'In recovery (read-only)');
+  // The mode is "—" until the monitor's next read of Postgres succeeds: wait for it.
+  await eventually('the Postgres card to say read-only', async () => (await postgresMode()) === 'In recovery (read-only)', { timeout: 30000 });
   assert.match(await textOf(testid('archive-health')), /^A standby does not archive: its primary does/);
   const full = await textOf(testid('schedule-row-full'));
   assert.match(full, /runs once promoted/, full);
@@ -251,7 +252,7 @@ scenario('2. the primary\'s overview lists its standby', 120000, async () => {
   assert.equal(state, 'streaming');
   assert.ok(lag.length > 0, 'a lag cell');
   assert.match(await textOf(card()), /Primary with 1 streaming standby\./);
-  assert.equal(await postgresMode(), 'Primary (read-write)');
+  await eventually('the Postgres card to say primary', async () => (await postgresMode()) === 'Primary (read-write)', { timeout: 30000 });
   await shot('primary-with-standby');
   await fitsPhone('primary-card-375');
   // Its page goes before its server: polling a stopped server is an error in the console.

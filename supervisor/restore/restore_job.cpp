@@ -108,7 +108,9 @@ std::string RestoreJobs::lastFatal() const {
   std::string fatal;
   for (const LogLine& line : p_.postgres_log.tail(200)) {
     const size_t at = line.text.find("FATAL:  ");
-    if (at != std::string::npos && line.text.find("is starting up") == std::string::npos)
+    // "the database system is starting up / in recovery mode / shutting down" are refusals of
+    // clients that connected meanwhile, not why the server stopped.
+    if (at != std::string::npos && line.text.find("the database system is ") == std::string::npos)
       fatal = line.text.substr(at + 8);
   }
   return fatal;

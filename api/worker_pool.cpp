@@ -19,18 +19,22 @@ WorkerPool::~WorkerPool() {
   shutdown();
 }
 
-void WorkerPool::enqueue(std::function<void()> fn) {
+httplib_compat::EnqueueResult WorkerPool::enqueue(std::function<void()> fn) {
+  return httplib_compat::enqueueResult(submit(std::move(fn)));
+}
+
+bool WorkerPool::submit(std::function<void()> fn) {
   joinFinished();
   std::lock_guard lock(mutex_);
-  if (stopping_) return;
+  if (stopping_) return false;
   tasks_.push_back(std::move(fn));
   // Every waiting worker takes one task; a worker woken but not yet running still counts as
   // idle and its task is still queued, so the two counts stay comparable.
   if (idle_ >= tasks_.size()) {
     wake_.notify_one();
-    return;
+    return true;
   }
-  if (running_ >= options_.max_threads) return;  // the next worker to finish takes it
+  if (running_ >= options_.max_threads) return true;  // the next worker to finish takes it
   try {
     threads_.emplace_back([this] { work(); });
     ++running_;
@@ -40,6 +44,7 @@ void WorkerPool::enqueue(std::function<void()> fn) {
     spdlog::warn("api: cannot start another worker ({}); {} connection(s) wait", e.what(),
                  tasks_.size());
   }
+  return true;
 }
 
 void WorkerPool::work() {

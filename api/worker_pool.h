@@ -19,6 +19,7 @@
 
 #include <httplib.h>
 
+#include "api/httplib_compat.h"
 #include "supervisor/common/clock.h"
 
 namespace pgbr::api {
@@ -38,8 +39,10 @@ class WorkerPool final : public httplib::TaskQueue {
   WorkerPool& operator=(const WorkerPool&) = delete;
 
   // Runs `fn` on an idle worker, on a new one when none is idle and the pool may grow, or later
-  // when the pool is at its size. After shutdown() the task is dropped.
-  void enqueue(std::function<void()> fn) override;
+  // when the pool is at its size. After shutdown() the task is dropped and false returned.
+  bool submit(std::function<void()> fn);
+  // httplib's hook: submit(), with the answer where httplib's version asks for one.
+  httplib_compat::EnqueueResult enqueue(std::function<void()> fn) override;
   // Runs what is queued, then joins every worker. Idempotent.
   void shutdown() override;
 

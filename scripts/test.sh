@@ -25,7 +25,8 @@ step "dependencies"
 scripts/install-deps.sh --test
 tests/support/s3server.sh install >/dev/null
 tests/support/container-env.sh setup >/dev/null
-tests/support/container-env.sh base-image >/dev/null
+tests/support/container-env.sh base-image bookworm >/dev/null
+tests/support/container-env.sh base-image trixie >/dev/null
 
 step "format check"
 mapfile -t sources < <(git ls-files '*.cpp' '*.h' 2>/dev/null || find supervisor api tests templates -name '*.cpp' -o -name '*.h')

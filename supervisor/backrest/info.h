@@ -72,10 +72,12 @@ struct BackupInfo {
   std::optional<std::string> wal_stop;
   std::optional<std::string> lsn_start;
   std::optional<std::string> lsn_stop;
-  uint64_t size = 0;       // info.size: database size when the backup was taken
-  uint64_t delta = 0;      // info.delta: bytes this backup copied
-  uint64_t repo_size = 0;  // info.repository.size: bytes in the repository (compressed)
-  uint64_t repo_delta = 0;
+  uint64_t size = 0;   // info.size: database size when the backup was taken
+  uint64_t delta = 0;  // info.delta: bytes this backup copied
+  // info.repository.size: the set's bytes in the repository (compressed). pgBackRest leaves it
+  // out for bundled backups (repo-bundle, the 17 image's default): unknown then.
+  std::optional<uint64_t> repo_size;
+  uint64_t repo_delta = 0;  // info.repository.delta: bytes this backup added to the repository
   std::optional<std::string> prior;    // the backup a diff/incr builds on
   std::vector<std::string> reference;  // every backup whose files it reuses
   std::map<std::string, std::string> annotation;

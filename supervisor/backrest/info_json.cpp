@@ -41,7 +41,7 @@ json backupToApiJson(const BackupInfo& backup) {
       {"started_at", formatRfc3339(backup.started_at)},
       {"finished_at", formatRfc3339(backup.finished_at)},
       {"size", backup.size},
-      {"repo_size", backup.repo_size},
+      {"repo_size", backup.repo_size ? json(*backup.repo_size) : json(nullptr)},
       {"wal_start", optionalJson(backup.wal_start)},
       {"wal_stop", optionalJson(backup.wal_stop)},
       {"prior", optionalJson(backup.prior)},

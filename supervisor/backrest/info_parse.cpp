@@ -117,10 +117,12 @@ bool readBackup(FieldReader& r, const json& item, const std::string& at, BackupI
   }
   if (const json* repository = r.object(*info, "repository", i_at, false)) {
     const std::string rp_at = FieldReader::join(i_at, "repository");
-    if (!r.uint64(*repository, "size", rp_at, backup.repo_size) ||
+    uint64_t repo_size = 0;
+    if (!r.uint64(*repository, "size", rp_at, repo_size, false) ||
         !r.uint64(*repository, "delta", rp_at, backup.repo_delta)) {
       return false;
     }
+    if (repository->contains("size")) backup.repo_size = repo_size;
   }
   if (!r.ok()) return false;
 

@@ -123,7 +123,7 @@ std::string formatTargetTime(WallTime instant) {
                 static_cast<int>(clock.seconds().count()));
   std::string out = text;
   if (const auto fraction = clock.subseconds().count(); fraction != 0) {
-    char digits[8];
+    char digits[24];  // room for any long long, though a fraction has six digits
     std::snprintf(digits, sizeof digits, "%06lld", static_cast<long long>(fraction));
     std::string trimmed_digits = digits;
     while (trimmed_digits.back() == '0') trimmed_digits.pop_back();

@@ -7,6 +7,7 @@
 #include "supervisor/common/errors.h"
 #include "supervisor/config/backrest_folders.h"
 #include "supervisor/config/notify_settings.h"
+#include "supervisor/config/pg_bindir.h"
 #include "supervisor/config/postgres_args.h"
 #include "supervisor/config/replica_settings.h"
 #include "supervisor/config/setting_table.h"
@@ -219,6 +220,11 @@ Invocation loadInvocation(const std::vector<std::string>& args, const Environmen
   }
   // The stock image's default: the database is named after the user.
   if (settings.init.db.empty()) settings.init.db = settings.init.user;
+  if (settings.sources["PGBR_PG_BINDIR"] == "default") {
+    settings.pg_bindir =
+        choosePgBindir(source.get("PG_MAJOR").value_or(""), installedPgMajors(kDebianPgRoot),
+                       kDebianPgRoot, settings.pg_bindir);
+  }
 
   if (line.command == Command::kExec) {
     invocation.exec_argv = std::move(line.rest);

@@ -9,7 +9,7 @@ namespace pgbr {
 
 namespace {
 
-using setting_values::quoted;
+using setting_values::quotedText;
 using setting_values::Reason;
 
 constexpr std::array<std::string_view, 3> kFormats = {"json", "slack", "discord"};
@@ -67,7 +67,7 @@ Reason applyWebhookUrls(Settings& s, const std::string& value) {
     const std::string which = "webhook URL " + std::to_string(i + 1);
     const auto [format, url] = splitFormat(urls[i]);
     if (!format.empty() && !isFormat(format))
-      return which + " has an unknown format prefix " + quoted(format) +
+      return which + " has an unknown format prefix " + quotedText(format) +
              "; use json+, slack+ or discord+ before https://";
     const std::string scheme = url.substr(0, url.find("://"));
     if (url.find("://") == std::string::npos || (scheme != "https" && scheme != "http"))
@@ -86,7 +86,7 @@ Reason applyWebhookUrls(Settings& s, const std::string& value) {
 
 Reason applyWebhookFormat(Settings& s, const std::string& value) {
   if (!isFormat(value))
-    return quoted(value) + " is not a webhook format; set json, slack or discord";
+    return quotedText(value) + " is not a webhook format; set json, slack or discord";
   s.notify.webhook_format = value;
   return std::nullopt;
 }
@@ -95,14 +95,15 @@ Reason applySmtpUrl(Settings& s, const std::string& value) {
   const size_t scheme_end = value.find("://");
   const std::string scheme = value.substr(0, scheme_end);
   if (scheme_end == std::string::npos || (scheme != "smtp" && scheme != "smtps"))
-    return quoted(value) +
+    return quotedText(value) +
            " is not an smtp:// or smtps:// URL; set smtp://host:587 (STARTTLS) "
            "or smtps://host:465 (TLS)";
   const std::string host = hostOf(value);
   if (host.find('@') != std::string::npos)
     return "the SMTP URL holds a user or password; set them in PGBR_NOTIFY_SMTP_USER and "
            "PGBR_NOTIFY_SMTP_PASSWORD instead";
-  if (host.empty()) return quoted(value) + " has no host; set smtp://host:587 or smtps://host:465";
+  if (host.empty())
+    return quotedText(value) + " has no host; set smtp://host:587 or smtps://host:465";
   s.notify.smtp_url = value;
   return std::nullopt;
 }
@@ -111,7 +112,7 @@ Reason checkAddress(const std::string& address) {
   const size_t at = address.find('@');
   if (at == std::string::npos || at == 0 || at + 1 == address.size() ||
       address.find_first_of("\r\n") != std::string::npos)
-    return quoted(address) + " is not an e-mail address; set name@example.com";
+    return quotedText(address) + " is not an e-mail address; set name@example.com";
   return std::nullopt;
 }
 
@@ -131,7 +132,7 @@ Reason applyEmailTo(Settings& s, const std::string& value) {
     if (auto reason = checkAddress(address)) return reason;
     to.push_back(address);
   }
-  if (to.empty()) return quoted(value) + " names no address; set name@example.com";
+  if (to.empty()) return quotedText(value) + " names no address; set name@example.com";
   s.notify.email_to = std::move(to);
   return std::nullopt;
 }
@@ -148,7 +149,7 @@ Reason applyEvents(Settings& s, const std::string& value) {
     else if (word == "all")
       failures = alerts = success = true;
     else if (word != "none")
-      return quoted(word) +
+      return quotedText(word) +
              " is not a kind of event; list failures, alerts and success (or "
              "all, or none)";
   }

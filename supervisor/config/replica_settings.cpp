@@ -11,7 +11,7 @@ namespace pgbr {
 
 namespace {
 
-using setting_values::quoted;
+using setting_values::quotedText;
 using setting_values::Reason;
 
 constexpr std::array<std::string_view, 7> kTypes = {"latest", "set",  "time",     "lsn",
@@ -19,7 +19,7 @@ constexpr std::array<std::string_view, 7> kTypes = {"latest", "set",  "time",   
 
 Reason applyMode(Settings& s, const std::string& value) {
   if (value != "initdb" && value != "restore")
-    return quoted(value) +
+    return quotedText(value) +
            " is not a way to bootstrap; use initdb (a new database, the default) or restore (from "
            "the repository)";
   s.bootstrap.restore = value == "restore";
@@ -39,7 +39,7 @@ Reason applyType(Settings& s, const std::string& value) {
       s.bootstrap.type = value;
       return std::nullopt;
     }
-  return quoted(value) +
+  return quotedText(value) +
          " is not a restore type; use latest, set, time, lsn, xid, name or immediate";
 }
 
@@ -48,39 +48,39 @@ Reason applyType(Settings& s, const std::string& value) {
 Reason applyStandbyPrimary(Settings& s, const std::string& value) {
   const std::string hint = "; write host:port, e.g. pgbr-primary-0.pgbr:5432 or [fd00::1]:5432";
   if (value.find("://") != std::string::npos)
-    return quoted(value) + " is a URL; name the host and port only" + hint;
+    return quotedText(value) + " is a URL; name the host and port only" + hint;
   std::string host = value;
   std::string port_text = "5432";
   if (!value.empty() && value.front() == '[') {
     const auto close = value.find(']');
-    if (close == std::string::npos) return quoted(value) + " has no closing bracket" + hint;
+    if (close == std::string::npos) return quotedText(value) + " has no closing bracket" + hint;
     host = value.substr(1, close - 1);
     const std::string rest = value.substr(close + 1);
     if (!rest.empty()) {
-      if (rest.front() != ':') return quoted(value) + " has text after the bracket" + hint;
+      if (rest.front() != ':') return quotedText(value) + " has text after the bracket" + hint;
       port_text = rest.substr(1);
     }
     if (host.empty() || host.find_first_not_of("0123456789abcdefABCDEF:.") != std::string::npos)
-      return quoted(value) + " is not an IPv6 address in brackets" + hint;
+      return quotedText(value) + " is not an IPv6 address in brackets" + hint;
   } else {
     const auto colon = value.find(':');
     if (colon != std::string::npos) {
       if (value.find(':', colon + 1) != std::string::npos)
-        return quoted(value) + ": an IPv6 address needs brackets" + hint;
+        return quotedText(value) + ": an IPv6 address needs brackets" + hint;
       host = value.substr(0, colon);
       port_text = value.substr(colon + 1);
     }
-    if (host.empty()) return quoted(value) + " names no host" + hint;
+    if (host.empty()) return quotedText(value) + " names no host" + hint;
     for (char c : host)
       if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '-' && c != '_')
-        return quoted(value) + " is not a host name or address" + hint;
+        return quotedText(value) + " is not a host name or address" + hint;
   }
   int port = 0;
   const auto [end, ec] =
       std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
   if (port_text.empty() || ec != std::errc() || end != port_text.data() + port_text.size() ||
       port < 1 || port > 65535)
-    return "port " + quoted(port_text) + " is not a number from 1 to 65535" + hint;
+    return "port " + quotedText(port_text) + " is not a number from 1 to 65535" + hint;
   s.bootstrap.standby_host = host;
   s.bootstrap.standby_port = port;
   return std::nullopt;

@@ -25,6 +25,7 @@ constexpr auto kCoreSpecs = std::to_array<SettingSpec>({
      .flag = "--pg-bindir",
      .metavar = "DIR",
      .help = "directory holding postgres, initdb and pg_ctl",
+     .default_text = "/usr/lib/postgresql/$PG_MAJOR/bin, else the newest there",
      .apply = applyAbsolutePath<&Settings::pg_bindir>,
      .show = showString<&Settings::pg_bindir>},
     {.env = "PGBR_PG_LISTEN",

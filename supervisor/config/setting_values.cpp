@@ -17,7 +17,7 @@ bool isNameChar(char c) {
 
 }  // namespace
 
-std::string quoted(std::string_view text) {
+std::string quotedText(std::string_view text) {
   return "\"" + std::string(text) + "\"";
 }
 
@@ -31,11 +31,11 @@ Reason parseWhole(const std::string& text, long long min, long long max, std::st
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (text.empty() || end != text.data() + text.size() ||
       (ec != std::errc() && ec != std::errc::result_out_of_range)) {
-    return quoted(text) + " is not a whole number; " + range;
+    return quotedText(text) + " is not a whole number; " + range;
   }
-  if (text.front() == '-') return quoted(text) + " is negative; " + range;
+  if (text.front() == '-') return quotedText(text) + " is negative; " + range;
   if (ec == std::errc::result_out_of_range || value < min || value > max) {
-    return quoted(text) + " is out of range; " + range;
+    return quotedText(text) + " is out of range; " + range;
   }
   *out = value;
   return std::nullopt;
@@ -43,7 +43,7 @@ Reason parseWhole(const std::string& text, long long min, long long max, std::st
 
 Reason checkAbsolute(const std::string& value) {
   if (value.empty() || value.front() != '/')
-    return quoted(value) + " is a relative path; use an absolute path";
+    return quotedText(value) + " is a relative path; use an absolute path";
   return std::nullopt;
 }
 
@@ -75,8 +75,9 @@ Reason applyDumpDatabases(Settings& settings, const std::string& value) {
     const auto last = name.find_last_not_of(' ');
     name = first == std::string::npos ? "" : name.substr(first, last - first + 1);
     if (name.empty() && !value.empty())
-      return quoted(value) + " has an empty name; separate database names by single commas";
-    if (name.size() > 63) return quoted(name) + " is longer than a database name can be (63 bytes)";
+      return quotedText(value) + " has an empty name; separate database names by single commas";
+    if (name.size() > 63)
+      return quotedText(name) + " is longer than a database name can be (63 bytes)";
     if (!name.empty()) names.push_back(std::move(name));
     start = comma + 1;
   }
@@ -97,7 +98,7 @@ Reason applyDrillDir(Settings& settings, const std::string& value) {
   for (char c : value) {
     if (std::isalnum(static_cast<unsigned char>(c)) == 0 && c != '/' && c != '-' && c != '_' &&
         c != '.') {
-      return quoted(value) +
+      return quotedText(value) +
              " holds a character other than letters, digits, '/', '-', '_' and '.'; choose a "
              "plain path";
     }
@@ -113,7 +114,8 @@ std::string showDrillDir(const Settings& settings) {
 Reason applyStanza(Settings& settings, const std::string& value) {
   for (char c : value) {
     if (!isNameChar(c)) {
-      return quoted(value) + " is not a stanza name; use only letters, digits, '-', '_' and '.'";
+      return quotedText(value) +
+             " is not a stanza name; use only letters, digits, '-', '_' and '.'";
     }
   }
   settings.stanza = value;
@@ -123,7 +125,7 @@ Reason applyStanza(Settings& settings, const std::string& value) {
 Reason applyUser(Settings& settings, const std::string& value) {
   for (char c : value) {
     if (!isNameChar(c)) {
-      return quoted(value) + " is not a user name; use only letters, digits, '-', '_' and '.'";
+      return quotedText(value) + " is not a user name; use only letters, digits, '-', '_' and '.'";
     }
   }
   settings.run_as_user = value;
@@ -173,7 +175,7 @@ Reason applyAuth(Settings& settings, const std::string& value) {
   } else if (value == "none") {
     settings.api_auth = AuthMode::kNone;
   } else {
-    return quoted(value) + " is not an auth mode; use token or none";
+    return quotedText(value) + " is not an auth mode; use token or none";
   }
   return std::nullopt;
 }
@@ -188,7 +190,7 @@ Reason applyLogFormat(Settings& settings, const std::string& value) {
   } else if (value == "json") {
     settings.log_format = LogFormat::kJson;
   } else {
-    return quoted(value) + " is not a log format; use text or json";
+    return quotedText(value) + " is not a log format; use text or json";
   }
   return std::nullopt;
 }
@@ -204,7 +206,7 @@ Reason applyLogLevel(Settings& settings, const std::string& value) {
       return std::nullopt;
     }
   }
-  return quoted(value) + " is not a log level; use trace, debug, info, warn or error";
+  return quotedText(value) + " is not a log level; use trace, debug, info, warn or error";
 }
 
 Reason applyPgPort(Settings& settings, const std::string& value) {
@@ -229,7 +231,7 @@ Reason applyHostAuthMethod(Settings& settings, const std::string& value) {
       return std::nullopt;
     }
   }
-  return quoted(method) +
+  return quotedText(method) +
          " is not a pg_hba.conf auth method; use scram-sha-256, md5, trust, reject, ...";
 }
 
@@ -250,7 +252,7 @@ Reason applyPgListen(Settings& settings, const std::string& value) {
     // One colon is a port (an IPv6 address has at least two): PGBR_API_LISTEN takes host:port,
     // this does not.
     if (std::count(entry.begin(), entry.end(), ':') == 1) {
-      return quoted(value) +
+      return quotedText(value) +
              " holds a port; listen addresses take none (set the port with PGPORT or postgres -c "
              "port=N)";
     }
@@ -260,7 +262,7 @@ Reason applyPgListen(Settings& settings, const std::string& value) {
                  c == '-' || c == '_' || c == '%';
         }));
     if (!ok) {
-      return quoted(value) +
+      return quotedText(value) +
              " is not a list of addresses; use localhost (this machine only), * (every address) "
              "or host names and IP addresses separated by commas";
     }

@@ -22,7 +22,7 @@ namespace pgbr::setting_values {
 using Reason = std::optional<std::string>;
 
 // `text` in double quotes, for messages.
-std::string quoted(std::string_view text);
+std::string quotedText(std::string_view text);
 
 // Whole decimal numbers from `min` to `max` only; `unit` completes the hint (" of seconds").
 Reason parseWhole(const std::string& text, long long min, long long max, std::string_view unit,
@@ -88,7 +88,7 @@ std::optional<bool> parseOnOff(std::string_view text);
 template <auto Field>
 Reason applyOnOff(Settings& settings, const std::string& value) {
   const std::optional<bool> parsed = parseOnOff(value);
-  if (!parsed) return quoted(value) + " is not on or off; set on or off";
+  if (!parsed) return quotedText(value) + " is not on or off; set on or off";
   settings.*Field = *parsed;
   return std::nullopt;
 }

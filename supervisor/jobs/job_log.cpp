@@ -2,6 +2,7 @@
 
 #include <deque>
 #include <fstream>
+#include <utility>
 
 namespace pgbr {
 
@@ -22,7 +23,8 @@ Outcome<LogView> readJobLog(const JobRunner& jobs, const std::string& id, size_t
     lines.push_back(LogLine{++seq, text});
     if (lines.size() > tail) lines.pop_front();
   }
-  view.lines.assign(lines.begin(), lines.end());
+  view.lines.reserve(lines.size());
+  for (LogLine& line : lines) view.lines.push_back(std::move(line));
   view.last_seq = seq;
   view.finished = true;
   return view;

@@ -14,6 +14,7 @@
 
 #include "supervisor/postgres/host_access.h"
 #include "supervisor/postgres/init_files.h"
+#include "supervisor/postgres/major_version.h"
 #include "supervisor/postgres/server.h"
 #include "supervisor/postgres/shell_words.h"
 
@@ -231,6 +232,13 @@ InitResult Initializer::run(const std::atomic<bool>& cancel) {
   const PostgresInitSettings& init = settings_.init;
   const fs::path pgdata = settings_.pgdata;
   if (dataDirectoryInitialized(pgdata)) {
+    // Before anything writes into it: a directory of another major stays as it was.
+    if (std::string other =
+            majorVersionMismatch(pgdata, dataDirectoryMajor(pgdata),
+                                 binariesMajor(settings_, children_), pgBindir(settings_));
+        !other.empty()) {
+      return InitResult{InitOutcome::kFailed, other};
+    }
     note("database directory appears to contain a database; skipping initialization");
     // PGBR_PG_LISTEN may have been opened since initdb wrote pg_hba.conf for this machine only.
     HbaUpdate hba =

@@ -11,8 +11,9 @@
 //   -> the temporary server stopped (SIGINT: fast shutdown).
 //
 // Policy: a data directory with a non-empty PG_VERSION is never initialised again (only
-// pg_hba.conf may gain the rule for other hosts, when PGBR_PG_LISTEN was opened since). Without a
-// password initialisation is refused unless the auth method is trust. Any failing step stops
+// pg_hba.conf may gain the rule for other hosts, when PGBR_PG_LISTEN was opened since), and one
+// made by another major version than the binaries' is refused untouched (major_version.h). Without
+// a password initialisation is refused unless the auth method is trust. Any failing step stops
 // initialisation with one line naming the step or file and how it ended; the partial data
 // directory stays where it is (the stock image leaves it too), and the message says so because
 // the next start will skip initialisation. No shell ever sees user text: commands are argv

@@ -44,7 +44,7 @@ void addRepository(Metrics& m, const CoreMetricsInput& in) {
     duration.add(l, secondsBetween(b.started_at, b.finished_at));
     size.add(l, exact(b.size));
     delta.add(l, exact(b.delta));
-    repo_size.add(l, exact(b.repo_size));
+    if (b.repo_size) repo_size.add(l, exact(*b.repo_size));  // unknown for bundled backups
     repo_delta.add(l, exact(b.repo_delta));
   }
   for (auto* f : {&backup_info, &duration, &size, &delta, &repo_size, &repo_delta})

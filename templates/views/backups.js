@@ -39,7 +39,8 @@ function annotationChips(annotation) {
 function summary(data) {
   const backups = data.backups ?? [];
   const ok = data.status?.code === 0;
-  const stored = backups.reduce((sum, b) => sum + (Number(b.repo_size) || 0), 0);
+  // What each backup added to the repository: a set's size counts the backups it reuses again.
+  const stored = backups.reduce((sum, b) => sum + (Number(b.repo_delta) || 0), 0);
   const counts = ['full', 'diff', 'incr']
     .map((type) => [type, backups.filter((b) => b.type === type).length])
     .filter(([, count]) => count > 0)

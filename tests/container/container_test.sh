@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The Docker image, used the way users of the stock postgres image use theirs.
 #
-#   tests/container/container_test.sh
+#   tests/container/container_test.sh [bookworm|trixie]
 #
-# Builds docker/Dockerfile with podman (the layer cache is reused between runs: an unchanged
-# tree builds in seconds), then, against the built image:
+# Builds docker/Dockerfile for the Debian release given (bookworm, the default: PostgreSQL 15;
+# trixie: PostgreSQL 17) with podman, warnings as errors (the layer cache is reused between runs:
+# an unchanged tree builds in seconds), then, against the built image:
 #   1. `podman run -d` with POSTGRES_PASSWORD, POSTGRES_DB, a named data volume, a read-only
 #      /docker-entrypoint-initdb.d (.sql, .sql.gz, .sql.zst, .sql.xz, .sh), published ports on
 #      127.0.0.1 and `postgres -c max_connections=50` as the command;
@@ -15,21 +16,29 @@
 #   4. `podman stop` with the default timeout, as `docker stop` does: exit code 0, Postgres logs
 #      a fast (not immediate) shutdown, the time it took is printed;
 #   5. starts the same container again: the data is there and no crash recovery ran;
-#   6. writes rows, archives them, restores (delta) through /api/v1/restore: the job succeeds,
-#      Postgres is back on a new timeline with the same data;
-#   7. removes the container and its volumes (the image stays for the next run's cache);
-#   8. `podman kube play` of the primary StatefulSet's pod template (docker/kubernetes/, rendered
-#      by tests/kubernetes/render-pod.mjs with a local repository and ports on 127.0.0.1) on
-#      folders prepared as the kubelet prepares volumes for fsGroup 999: ready on /readyz, every
-#      process uid 999, a first full backup in the local repository, a clean stop within the
-#      grace period; then `podman kube down` and the folders removed.
+#   6. writes rows, notes the time, writes more, archives them, restores to the noted time through
+#      /api/v1/restore: the job succeeds, Postgres is back on a new timeline with the rows of
+#      that time only;
+#   7. trixie only: an incremental backup after an update is a block-incremental one (its
+#      manifest maps blocks), and a restore of exactly that backup gives the data it held; then
+#      a restore drill and a dump run, each a job that must succeed;
+#   8. removes the container and its volumes (the image stays for the next run's cache);
+#   9. trixie only: the bookworm image (built as well, from the cache when the bookworm run went
+#      first) initialises a data volume; this image on that volume stops at once with the
+#      one-line refusal naming both versions, and leaves every file of the volume as it was;
+#  10. bookworm only: `podman kube play` of the primary StatefulSet's pod template
+#      (docker/kubernetes/, rendered by tests/kubernetes/render-pod.mjs with a local repository
+#      and ports on 127.0.0.1) on folders prepared as the kubelet prepares volumes for fsGroup
+#      999: ready on /readyz, every process uid 999, a first full backup in the local repository,
+#      a clean stop within the grace period; then `podman kube down` and the folders removed.
 #
 # Exit status: 0 passed, 1 failed, 77 skipped (podman cannot run containers on this machine; the
 # reason is printed as "skipped: <reason>").
 #
 # Needs podman (rootful) with catatonit (its pods' pause process), curl, jq, psql and node on the
 # host. Environment:
-#   PGBR_TEST_IMAGE               tag of the built image   (default localhost/pgbr-supervisor:test)
+#   PGBR_TEST_IMAGE               tag of the bookworm image (default localhost/pgbr-supervisor:test)
+#   PGBR_TEST_IMAGE_17            tag of the trixie image   (default localhost/pgbr-supervisor:test-17)
 #   PGBR_CONTAINER_BUILD_TIMEOUT  seconds for the build    (default 1500: a cold build compiles;
 #                                 below CTest's 1800 so a slow build fails here, cleaned up)
 #   PGBR_CONTAINER_READY_TIMEOUT  seconds to become healthy (default 180)
@@ -39,7 +48,14 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 readonly ROOT
 readonly CENV=$ROOT/tests/support/container-env.sh
-readonly IMAGE=${PGBR_TEST_IMAGE:-localhost/pgbr-supervisor:test}
+readonly RELEASE=${1:-bookworm}
+readonly IMAGE_15=${PGBR_TEST_IMAGE:-localhost/pgbr-supervisor:test}
+case "$RELEASE" in
+  bookworm) IMAGE=$IMAGE_15 PG_MAJOR=15 ;;
+  trixie) IMAGE=${PGBR_TEST_IMAGE_17:-localhost/pgbr-supervisor:test-17} PG_MAJOR=17 ;;
+  *) echo "usage: $0 [bookworm|trixie]" >&2; exit 2 ;;
+esac
+readonly IMAGE PG_MAJOR
 readonly BUILD_TIMEOUT=${PGBR_CONTAINER_BUILD_TIMEOUT:-1500}
 readonly READY_TIMEOUT=${PGBR_CONTAINER_READY_TIMEOUT:-180}
 readonly KEEP=${PGBR_CONTAINER_KEEP:-0}
@@ -50,6 +66,8 @@ readonly PW=ctest-pw-$$-$RANDOM
 readonly TOKEN=ctest-token-$$-$RANDOM-$RANDOM
 readonly STANZA=main
 readonly KUBE_POD=pgbr-ctest-$$-kube
+readonly OLD_CTR=pgbr-ctest-$$-old
+readonly OLD_VOL=pgbr-ctest-$$-old-data
 
 WORK=
 KUBE_YAML=
@@ -106,8 +124,8 @@ cleanup() {
     if [ "$KEEP" = 1 ]; then
       echo "kept: container $CTR, volume $VOL, folder $WORK${KUBE_YAML:+, pod $KUBE_POD}"
     else
-      podman rm -f -v -t 0 "$CTR" >/dev/null 2>&1 || true
-      podman volume rm -f "$VOL" >/dev/null 2>&1 || true
+      podman rm -f -v -t 0 "$CTR" "$OLD_CTR" >/dev/null 2>&1 || true
+      podman volume rm -f "$VOL" "$OLD_VOL" >/dev/null 2>&1 || true
       [ -z "$KUBE_YAML" ] || podman pod rm -f -t 0 "$KUBE_POD" >/dev/null 2>&1 || true
       rm -rf "$WORK"
     fi
@@ -181,6 +199,72 @@ items_digest() {
   psql_app "select count(*) || ':' || md5(string_agg(id || '=' || source, ',' order by id)) from items"
 }
 
+wait_archived() { # SEGMENT
+  local deadline=$(($(date +%s) + 120))
+  until [ "$(psql_app "select coalesce(last_archived_wal, '') >= '$1' from pg_stat_archiver")" = t ]; do
+    [ "$(date +%s)" -lt "$deadline" ] || fail "WAL $1 was not archived in time"
+    sleep 1
+  done
+}
+
+# A backup through the seed route (synchronous); its label in $label. While the repository is
+# busy (the supervisor's own start-up or post-restore backup) the request is repeated.
+backup_through_api() { # TYPE
+  local deadline=$(($(date +%s) + 300)) code state
+  while :; do
+    code=$(api GET "/pgBackRest/backup/$1")
+    [ "$code" = 409 ] || break
+    [ "$(date +%s)" -lt "$deadline" ] || fail "the repository stayed busy: $(cat "$WORK/api.out")"
+    sleep 1
+  done
+  [ "$code" = 200 ] || fail "GET /pgBackRest/backup/$1 answered $code: $(cat "$WORK/api.out")"
+  state=$(jq -r '.job.state' "$WORK/api.out")
+  label=$(jq -r '.job.backup_label // empty' "$WORK/api.out")
+  [ "$state" = succeeded ] || fail "the $1 backup job is $state: $(cat "$WORK/api.out")"
+  [ -n "$label" ] || fail "the $1 backup job names no backup label: $(cat "$WORK/api.out")"
+}
+
+# POST PATH with BODY, then the job it answers with followed until it ends: it must succeed. The
+# request is repeated while the repository is busy (409), and while a time target is after the
+# newest archived WAL the supervisor has seen (its monitor reads the archiver every few seconds).
+job_through_api() { # PATH BODY
+  local deadline=$(($(date +%s) + 120)) code job state
+  while :; do
+    code=$(api POST "$1" "$2")
+    if [ "$code" != 409 ] && ! { [ "$code" = 400 ] && grep -q 'wait for archiving' "$WORK/api.out"; }; then
+      break
+    fi
+    [ "$(date +%s)" -lt "$deadline" ] || fail "the repository stayed busy: $(cat "$WORK/api.out")"
+    sleep 1
+  done
+  [ "$code" = 202 ] || fail "POST $1 $2 answered $code: $(cat "$WORK/api.out")"
+  job=$(jq -r '.job.id' "$WORK/api.out")
+  deadline=$(($(date +%s) + 300))
+  while :; do
+    code=$(api GET "/api/v1/jobs/$job")
+    state=$(jq -r '.state // empty' "$WORK/api.out" 2>/dev/null || true)
+    case "$state" in
+      succeeded | failed | cancelled) break ;;
+    esac
+    [ "$(date +%s)" -lt "$deadline" ] || fail "job $job of POST $1 still '$state' ($code)"
+    sleep 1
+  done
+  if [ "$state" != succeeded ]; then
+    local message
+    message=$(jq -r '.message' "$WORK/api.out")
+    api GET "/api/v1/jobs/$job/log" >/dev/null
+    jq -r '.lines[-30:][].text' "$WORK/api.out" 2>/dev/null | sed 's/^/    job log: /' >&2 || true
+    fail "job $job of POST $1 $state: $message"
+  fi
+  info "job $job ($(jq -r '.kind' "$WORK/api.out")) succeeded: $(jq -r '.message' "$WORK/api.out")"
+}
+
+# A restore with BODY through the API; the container is healthy again afterwards.
+restore_through_api() { # BODY
+  job_through_api /api/v1/restore "$1"
+  wait_healthy
+}
+
 # ------------------------------------------------------------------------------- skip or set up
 
 if ! command -v podman >/dev/null; then
@@ -189,7 +273,8 @@ if ! command -v podman >/dev/null; then
 fi
 "$CENV" setup >/dev/null
 # A failed base-image build is reported by `check` below, which then gives the reason to skip.
-"$CENV" base-image || true
+"$CENV" base-image bookworm || true
+[ "$RELEASE" = bookworm ] || "$CENV" base-image "$RELEASE" || true
 if ! reason=$("$CENV" check); then
   echo "skipped: $reason"
   exit 77
@@ -211,17 +296,19 @@ PSQL=$(command -v psql || echo /usr/lib/postgresql/15/bin/psql)
 [ -x "$PSQL" ] || { echo "FAIL: psql is needed on the host (postgresql-client-15)" >&2; exit 1; }
 
 # A run killed from outside (a CTest timeout sends SIGKILL) cannot clean up after itself; its
-# container and volume carry its PID, so the next run removes them once that PID is gone.
-for name in $(podman ps -a --format '{{.Names}}' --filter name='^pgbr-ctest-[0-9]+$'); do
-  kill -0 "${name##*-}" 2>/dev/null || podman rm -f -v -t 0 "$name" >/dev/null 2>&1 || true
+# containers and volumes carry its PID, so the next run removes them once that PID is gone.
+for name in $(podman ps -a --format '{{.Names}}' --filter name='^pgbr-ctest-[0-9]+(-old)?$'); do
+  pid=${name#pgbr-ctest-}
+  kill -0 "${pid%-old}" 2>/dev/null || podman rm -f -v -t 0 "$name" >/dev/null 2>&1 || true
 done
 for name in $(podman pod ls --format '{{.Name}}' --filter name='^pgbr-ctest-[0-9]+-kube$'); do
   pid=${name#pgbr-ctest-}
   kill -0 "${pid%-kube}" 2>/dev/null || podman pod rm -f -t 0 "$name" >/dev/null 2>&1 || true
 done
-for name in $(podman volume ls --format '{{.Name}}' --filter name='^pgbr-ctest-[0-9]+-data$'); do
+for name in $(podman volume ls --format '{{.Name}}' --filter name='^pgbr-ctest-[0-9]+(-old)?-data$'); do
   pid=${name#pgbr-ctest-}
-  kill -0 "${pid%-data}" 2>/dev/null || podman volume rm -f "$name" >/dev/null 2>&1 || true
+  pid=${pid%-data}
+  kill -0 "${pid%-old}" 2>/dev/null || podman volume rm -f "$name" >/dev/null 2>&1 || true
 done
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/pgbr-container-test.XXXXXX")
@@ -230,26 +317,42 @@ trap 'exit 130' INT TERM
 
 # ---------------------------------------------------------------------------------------- build
 
-step "build docker/Dockerfile"
-old_image=$(podman image inspect --format '{{.Id}}' "$IMAGE" 2>/dev/null || true)
-if ! timeout "$BUILD_TIMEOUT" podman build --pull=never --layers --format docker \
-  -f "$ROOT/docker/Dockerfile" -t "$IMAGE" "$ROOT" >"$WORK/build.log" 2>&1; then
-  tail -n 60 "$WORK/build.log" | sed 's/^/    /' >&2
-  fail "podman build failed (or took more than ${BUILD_TIMEOUT}s)"
-fi
-new_image=$(podman image inspect --format '{{.Id}}' "$IMAGE")
-# The previous build's image would otherwise stay behind untagged at every source change. Its
-# layers shared with the new image stay; one still used by a container is left alone.
-if [ -n "$old_image" ] && [ "$old_image" != "$new_image" ]; then
-  podman rmi "$old_image" >/dev/null 2>&1 || true
-fi
-cached=$(grep -c -- '--> Using cache' "$WORK/build.log" || true)
-info "image $IMAGE ${new_image:0:12}, $(podman image inspect --format '{{.Size}}' "$IMAGE" |
-  awk '{ printf "%.0f MB", $1 / 1e6 }'), $cached cached steps"
+# Builds docker/Dockerfile for a release, warnings as errors; the log goes to $WORK/build-RELEASE.log.
+build_image() {
+  local release=$1 tag=$2 log=$WORK/build-$1.log old new cached
+  old=$(podman image inspect --format '{{.Id}}' "$tag" 2>/dev/null || true)
+  if ! timeout "$BUILD_TIMEOUT" podman build --pull=never --layers --format docker \
+    --build-arg DEBIAN_RELEASE="$release" --build-arg PGBR_WERROR=ON \
+    -f "$ROOT/docker/Dockerfile" -t "$tag" "$ROOT" >"$log" 2>&1; then
+    tail -n 60 "$log" | sed 's/^/    /' >&2
+    fail "podman build of the $release image failed (or took more than ${BUILD_TIMEOUT}s)"
+  fi
+  new=$(podman image inspect --format '{{.Id}}' "$tag")
+  # The previous build's image would otherwise stay behind untagged at every source change. Its
+  # layers shared with the new image stay; one still used by a container is left alone.
+  if [ -n "$old" ] && [ "$old" != "$new" ]; then
+    podman rmi "$old" >/dev/null 2>&1 || true
+  fi
+  cached=$(grep -c -- '--> Using cache' "$log" || true)
+  info "image $tag ($release) ${new:0:12}, $(podman image inspect --format '{{.Size}}' "$tag" |
+    awk '{ printf "%.0f MB", $1 / 1e6 }'), $cached cached steps"
+}
+
+step "build docker/Dockerfile ($RELEASE)"
+build_image "$RELEASE" "$IMAGE"
 [ "$(podman image inspect --format '{{.Config.StopSignal}}' "$IMAGE")" = SIGINT ] ||
   fail "the image's STOPSIGNAL is not SIGINT"
 [ -n "$(podman image inspect --format '{{.Config.Healthcheck}}' "$IMAGE")" ] ||
   fail "the image has no HEALTHCHECK (built in OCI format?)"
+podman run --rm --pull=never --entrypoint sh "$IMAGE" -c \
+  'echo "$PG_MAJOR"; postgres --version; pgbackrest version; pgbr-supervisor --version' \
+  >"$WORK/versions.txt" 2>"$WORK/versions.err" ||
+  fail "the image's programs do not run: $(cat "$WORK/versions.txt" "$WORK/versions.err")"
+[ "$(head -n 1 "$WORK/versions.txt")" = "$PG_MAJOR" ] ||
+  fail "PG_MAJOR in the image is $(head -n 1 "$WORK/versions.txt"), expected $PG_MAJOR"
+grep -q "^postgres (PostgreSQL) $PG_MAJOR\." "$WORK/versions.txt" ||
+  fail "postgres in the image is not $PG_MAJOR: $(sed -n 2p "$WORK/versions.txt")"
+info "$(tail -n +2 "$WORK/versions.txt" | paste -sd ';' | sed 's/;/; /g')"
 
 # ---------------------------------------------------------------------------------- init scripts
 
@@ -329,18 +432,7 @@ info "without the token: 401"
 
 # The supervisor takes a first full backup of its own at start-up; while that runs the
 # repository is busy (409) and the request is repeated.
-deadline=$(($(date +%s) + 300))
-while :; do
-  code=$(api GET /pgBackRest/backup/full)
-  [ "$code" = 409 ] || break
-  [ "$(date +%s)" -lt "$deadline" ] || fail "the repository stayed busy: $(cat "$WORK/api.out")"
-  sleep 1
-done
-[ "$code" = 200 ] || fail "GET /pgBackRest/backup/full answered $code: $(cat "$WORK/api.out")"
-state=$(jq -r '.job.state' "$WORK/api.out")
-label=$(jq -r '.job.backup_label // empty' "$WORK/api.out")
-[ "$state" = succeeded ] || fail "the backup job is $state: $(cat "$WORK/api.out")"
-[ -n "$label" ] || fail "the backup job names no backup label: $(cat "$WORK/api.out")"
+backup_through_api full
 info "backup $label succeeded"
 
 # The list is served from a cache that the finished job refreshes; poll until it shows.
@@ -405,73 +497,129 @@ info "data and backup $label still there; no crash recovery"
 
 # ------------------------------------------------------------------------------------ 6. restore
 
-step "6. delta restore through the API"
-psql_app "insert into items select g, 'after-backup' from generate_series(100, 1099) g"
-segment=$(psql_app "select pg_walfile_name(pg_switch_wal())")
-deadline=$(($(date +%s) + 120))
-until [ "$(psql_app "select coalesce(last_archived_wal, '') >= '$segment' from pg_stat_archiver")" = t ]; do
-  [ "$(date +%s)" -lt "$deadline" ] || fail "WAL $segment was not archived in time"
-  sleep 1
-done
+step "6. point-in-time restore through the API"
+psql_app "insert into items select g, 'before-target' from generate_series(100, 1099) g"
 before=$(items_digest)
+target=$(psql_app "select now()")
+# Commit timestamps are what a time target compares; the next ones must come after it.
+sleep 1
+psql_app "insert into items select g, 'after-target' from generate_series(2000, 2499) g"
+psql_app "update items set source = 'updated-after-target' where id between 100 and 199"
+segment=$(psql_app "select pg_walfile_name(pg_switch_wal())")
+wait_archived "$segment"
 timeline_before=$(timeline)
-info "1000 rows written, WAL up to $segment archived; items $before, timeline $timeline_before"
+info "1000 rows, then time $target, then 500 more and 100 updated; WAL up to $segment archived"
 
-code=$(api POST /api/v1/restore '{"type": "delta"}')
+code=$(api POST /api/v1/restore "{\"type\": \"time\", \"target\": \"$target\"}")
 [ "$code" = 400 ] || fail "a restore without confirm answered $code, expected 400"
 [ "$(psql_app 'select 1')" = 1 ] || fail "Postgres is not answering after a refused restore"
 info "without confirm: 400, Postgres untouched"
 
-# A scheduled backup (the hourly incremental, at a full hour) keeps the repository busy (409)
-# for a few seconds; the request is repeated, as the backup request above.
-deadline=$(($(date +%s) + 120))
-while :; do
-  code=$(api POST /api/v1/restore "{\"type\": \"delta\", \"confirm\": \"$STANZA\"}")
-  [ "$code" = 409 ] || break
-  [ "$(date +%s)" -lt "$deadline" ] || fail "the repository stayed busy: $(cat "$WORK/api.out")"
-  sleep 1
-done
-[ "$code" = 202 ] || fail "POST /api/v1/restore answered $code: $(cat "$WORK/api.out")"
-job=$(jq -r '.job.id' "$WORK/api.out")
-info "restore job $job accepted"
-deadline=$(($(date +%s) + 300))
-while :; do
-  code=$(api GET "/api/v1/jobs/$job")
-  state=$(jq -r '.state // empty' "$WORK/api.out" 2>/dev/null || true)
-  case "$state" in
-    succeeded | failed | cancelled) break ;;
-  esac
-  [ "$(date +%s)" -lt "$deadline" ] || fail "restore job $job still '$state' ($code)"
-  sleep 1
-done
-if [ "$state" != succeeded ]; then
-  message=$(jq -r '.message' "$WORK/api.out")
-  api GET "/api/v1/jobs/$job/log" >/dev/null
-  jq -r '.lines[-30:][].text' "$WORK/api.out" 2>/dev/null | sed 's/^/    job log: /' >&2 || true
-  fail "restore job $job $state: $message"
-fi
-info "restore job $job succeeded: $(jq -r '.message' "$WORK/api.out")"
-
-wait_healthy
+restore_through_api "{\"type\": \"time\", \"target\": \"$target\", \"confirm\": \"$STANZA\"}"
 after=$(items_digest)
 timeline_after=$(timeline)
-[ "$after" = "$before" ] || fail "items after the restore ($after) differ from before ($before)"
+[ "$after" = "$before" ] || fail "items after the restore ($after) differ from those at $target ($before)"
 [ "$timeline_after" -gt "$timeline_before" ] ||
   fail "still on timeline $timeline_after: no recovery from the repository happened"
 [ "$(psql_app "select pg_is_in_recovery()")" = f ] || fail "Postgres is still in recovery"
-info "items $after as before; timeline $timeline_before -> $timeline_after; read-write"
+info "items $after as at $target; timeline $timeline_before -> $timeline_after; read-write"
+
+# ----------------------------------------------------------------------- 7. block incremental
+
+if [ "$RELEASE" = trixie ]; then
+  step "7. block-incremental backup and its restore"
+  psql_app "insert into items select g, 'bulk' from generate_series(10000, 59999) g"
+  backup_through_api full
+  psql_app "update items set source = 'changed' where id % 100 = 0"
+  backup_through_api incr
+  incr=$label
+  manifest=/var/lib/pgbackrest/backup/$STANZA/$incr/backup.manifest
+  podman exec "$CTR" cat "$manifest" >"$WORK/incr.manifest" || fail "cannot read $manifest"
+  grep -q '^backup-block-incr=true' "$WORK/incr.manifest" ||
+    fail "incremental backup $incr is not block incremental: $(grep '^backup-' "$WORK/incr.manifest" | paste -sd ' ')"
+  mapped=$(grep -c '"bim":' "$WORK/incr.manifest" || true)
+  [ "$mapped" -gt 0 ] || fail "no file of incremental backup $incr has a block map"
+  at_backup=$(items_digest)
+  info "incremental $incr: backup-block-incr=true, $mapped files with a block map"
+  psql_app "delete from items where id >= 10000"
+  segment=$(psql_app "select pg_walfile_name(pg_switch_wal())")
+  wait_archived "$segment"
+  restore_through_api "{\"type\": \"immediate\", \"set\": \"$incr\", \"confirm\": \"$STANZA\"}"
+  [ "$(items_digest)" = "$at_backup" ] ||
+    fail "items after restoring $incr ($(items_digest)) differ from those it backed up ($at_backup)"
+  info "restored $incr: items $at_backup as backed up"
+
+  step "7b. a restore drill and a dump run on PostgreSQL $PG_MAJOR"
+  job_through_api /api/v1/drills '{}'
+  job_through_api /api/v1/dumps '{"databases": ["app"]}'
+fi
 
 # ------------------------------------------------------------------------------------------ done
 
-step "7. clean up"
+step "8. clean up"
 if [ "$KEEP" != 1 ]; then
   podman rm -f -v -t 0 "$CTR" >/dev/null 2>&1 || true
   podman volume rm -f "$VOL" >/dev/null 2>&1 || true
 fi
 
+# ------------------------------------------------------------- 9. another major's data directory
+
+# Every file of a volume: path, size, mode, modification time and content digest.
+volume_listing() { # VOLUME
+  local dir
+  dir=$(podman volume inspect -f '{{.Mountpoint}}' "$1")
+  (cd "$dir" && find . -printf '%p %s %m %T@\n' | sort &&
+    find . -type f -print0 | sort -z | xargs -0 md5sum)
+}
+
+if [ "$RELEASE" = trixie ]; then
+  step "9. the PostgreSQL $PG_MAJOR image on a PostgreSQL 15 data directory"
+  build_image bookworm "$IMAGE_15"
+  podman volume create "$OLD_VOL" >/dev/null
+  podman_quiet run -d --name "$OLD_CTR" -e POSTGRES_PASSWORD="$PW" \
+    -v "$OLD_VOL:/var/lib/postgresql/data" "$IMAGE_15" || fail "podman run of $IMAGE_15 failed"
+  deadline=$(($(date +%s) + READY_TIMEOUT))
+  until podman healthcheck run "$OLD_CTR" >/dev/null 2>&1; do
+    [ "$(date +%s)" -lt "$deadline" ] || fail "$IMAGE_15 is not healthy after ${READY_TIMEOUT}s"
+    sleep 1
+  done
+  podman_quiet stop "$OLD_CTR" || fail "podman stop of the PostgreSQL 15 container failed"
+  podman rm -f -v "$OLD_CTR" >/dev/null 2>&1 || true
+  [ "$(podman run --rm --pull=never -v "$OLD_VOL:/d" --entrypoint cat "$IMAGE_15" /d/PG_VERSION)" = 15 ] ||
+    fail "the PostgreSQL 15 image left no PG_VERSION 15 in its volume"
+  listing_before=$(volume_listing "$OLD_VOL")
+  info "$IMAGE_15 initialised a data volume and stopped"
+
+  set +e
+  timeout 120 podman run --name "$OLD_CTR" -e POSTGRES_PASSWORD="$PW" \
+    -v "$OLD_VOL:/var/lib/postgresql/data" "$IMAGE" >"$WORK/refused.log" 2>&1
+  code=$?
+  set -e
+  [ "$code" != 124 ] || fail "the $PG_MAJOR image kept running on a 15 data directory"
+  [ "$code" != 0 ] || fail "the $PG_MAJOR image exited 0 on a 15 data directory"
+  refusal=$(grep -F "was made by PostgreSQL 15 and the PostgreSQL here is $PG_MAJOR" "$WORK/refused.log" || true)
+  [ -n "$refusal" ] || fail "no refusal naming both versions: $(tail -n 20 "$WORK/refused.log")"
+  ! grep -q 'database system is starting up\|starting PostgreSQL' "$WORK/refused.log" ||
+    fail "Postgres was started on the 15 data directory: $(cat "$WORK/refused.log")"
+  [ "$(volume_listing "$OLD_VOL")" = "$listing_before" ] ||
+    fail "the 15 data directory changed: $(diff <(echo "$listing_before") <(volume_listing "$OLD_VOL") | head -n 10)"
+  podman rm -f -v "$OLD_CTR" >/dev/null 2>&1 || true
+  podman volume rm -f "$OLD_VOL" >/dev/null 2>&1 || true
+  info "exit code $code; data directory unchanged; the line: ${refusal#*] }"
+fi
+
 # ---------------------------------------------------------------------------- 8. podman kube play
 
-step "8. podman kube play of the primary pod"
+if [ "$RELEASE" != bookworm ]; then
+  end_step
+  echo "--- timings"
+  printf '    %s\n' "${TIMINGS[@]}"
+  echo "    total: $(seconds $(($(now_ms) - T_START))) s; podman stop: $stop_ms ms"
+  echo "container test ($RELEASE) passed"
+  exit 0
+fi
+
+step "10. podman kube play of the primary pod"
 free_port() {
   node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => {
     console.log(s.address().port); s.close(); })'
@@ -552,4 +700,4 @@ end_step
 echo "--- timings"
 printf '    %s\n' "${TIMINGS[@]}"
 echo "    total: $(seconds $(($(now_ms) - T_START))) s; podman stop: $stop_ms ms"
-echo "container test passed"
+echo "container test ($RELEASE) passed"

@@ -2,7 +2,9 @@
 # Rootful podman for the container tests, without a Docker engine, a registry or changes to /etc.
 #
 #   tests/support/container-env.sh setup       write the private containers.conf
-#   tests/support/container-env.sh base-image  build debian:bookworm(-slim) locally if missing
+#   tests/support/container-env.sh base-image [SUITE]
+#                                               build debian:SUITE(-slim) locally if missing
+#                                               (SUITE bookworm, the default, or trixie)
 #   tests/support/container-env.sh env         print `export CONTAINERS_CONF=...` for eval
 #   tests/support/container-env.sh check       one line: can podman run a container here? (0/1)
 #
@@ -16,15 +18,16 @@
 # nproc capped at 32768 because podman lowers its own nproc limit to that.
 #
 # Why a home-made base image: no registry can be reached, only the Debian mirror apt already uses.
-# debootstrap builds a minimal bookworm from it, made to look like the official image, and podman
-# tags it with the official names so `FROM debian:bookworm` builds with --pull=never.
+# debootstrap builds a minimal bookworm (or trixie) from it, made to look like the official image,
+# and podman tags it with the official names so `FROM debian:bookworm` builds with --pull=never.
 set -euo pipefail
 
 readonly CACHE=${PGBR_CONTAINER_CACHE:-${PGBR_TEST_CACHE:-/var/cache/pgbr-test}/containers}
 readonly CONF=$CACHE/containers.conf
-readonly SUITE=bookworm
-readonly IMAGE=docker.io/library/debian:$SUITE
-readonly IMAGE_SLIM=docker.io/library/debian:$SUITE-slim
+# The suite of `base-image`; `check` runs the default one.
+SUITE=bookworm
+IMAGE=docker.io/library/debian:$SUITE
+IMAGE_SLIM=docker.io/library/debian:$SUITE-slim
 readonly CHECK_TIMEOUT=${PGBR_CONTAINER_CHECK_TIMEOUT:-120}
 
 die() {
@@ -33,7 +36,7 @@ die() {
 }
 
 usage() {
-  sed -n '2,7p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,9p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
   exit "${1:-0}"
 }
 
@@ -168,7 +171,7 @@ cmd_base_image() {
   local root log start
   start=$(date +%s)
   root=$(mktemp -d "$CACHE/rootfs.XXXXXX")
-  log=$CACHE/debootstrap.log
+  log=$CACHE/debootstrap-$SUITE.log
   trap 'rm -rf "$root"' EXIT
   echo "container-env: debootstrap --variant=minbase $SUITE from $mirror (log: $log)"
   if ! debootstrap --variant=minbase "$SUITE" "$root" "$mirror" >"$log" 2>&1; then
@@ -211,10 +214,20 @@ cmd_check() {
 
 # ------------------------------------------------------------------------------------------- main
 
-[ $# -eq 1 ] || usage 2 >&2
+select_suite() {
+  case "$1" in
+    bookworm | trixie) ;;
+    *) die "unknown Debian suite '$1' (bookworm or trixie)" ;;
+  esac
+  SUITE=$1
+  IMAGE=docker.io/library/debian:$SUITE
+  IMAGE_SLIM=docker.io/library/debian:$SUITE-slim
+}
+
+[ $# -eq 1 ] || { [ $# -eq 2 ] && [ "$1" = base-image ]; } || usage 2 >&2
 case "$1" in
   setup) cmd_setup && echo "container-env: CONTAINERS_CONF=$CONF" ;;
-  base-image) cmd_base_image ;;
+  base-image) select_suite "${2:-bookworm}" && cmd_base_image ;;
   env) cmd_setup && printf 'export CONTAINERS_CONF=%q\n' "$CONF" ;;
   check) cmd_check ;;
   -h | --help) usage 0 ;;

@@ -176,6 +176,20 @@ TEST(InfoParse, RealAfterExpireAndPointInTimeRestore) {
 // ---------------------------------------------------------------------------------------------
 // 64-bit system ids.
 
+// pgBackRest 2.55 with repo-bundle (the 17 image) reports no repository size of a set.
+TEST(InfoParse, BundledBackupsHaveNoRepositorySize) {
+  InfoModel info = parseOk(readFixture("info-2.55-bundled.json"), "main");
+  ASSERT_EQ(info.backups.size(), 2u);
+  EXPECT_EQ(info.dbs.at(0).version, "17");
+  EXPECT_FALSE(info.backups[0].repo_size.has_value());
+  EXPECT_EQ(info.backups[0].repo_delta, 2792620u);
+  EXPECT_EQ(info.backups[1].type, "incr");
+  EXPECT_EQ(info.backups[1].repo_delta, 57198u);
+  const json api = backupToApiJson(info.backups[1]);
+  EXPECT_TRUE(api["repo_size"].is_null());
+  EXPECT_EQ(api["repo_delta"], 57198);
+}
+
 TEST(InfoParse, SystemIdRoundTripsExactly) {
   // Above 2^53 a double loses the last digits; the model and the API keep all of them.
   for (const char* id : {"7710809086605517375", "9007199254740993", "18446744073709551615"}) {

@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 
+#include "supervisor/config/pg_bindir.h"
 #include "supervisor/config/setting_table.h"
 #include "tests/unit/config/config_test_support.h"
 
@@ -26,7 +27,9 @@ TEST_F(LoadTest, DefaultsWithAnEmptyEnvironment) {
   EXPECT_TRUE(invocation.notes.empty());
   const Settings& s = invocation.settings;
   EXPECT_EQ(s.pgdata, "/var/lib/postgresql/data");
-  EXPECT_EQ(s.pg_bindir, "/usr/lib/postgresql/15/bin");
+  // The machine's own PostgreSQL (pg_bindir_test.cpp tests the choice), 15's path without one.
+  EXPECT_EQ(s.pg_bindir, choosePgBindir("", installedPgMajors(kDebianPgRoot), kDebianPgRoot,
+                                        "/usr/lib/postgresql/15/bin"));
   EXPECT_EQ(s.pg_port, 5432);
   EXPECT_EQ(s.pg_listen, "localhost");  // a plain machine: not reachable from the network
   EXPECT_EQ(s.pg_socket_dir, "/var/run/postgresql");

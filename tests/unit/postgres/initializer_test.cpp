@@ -47,7 +47,18 @@ class ScriptedOps final : public ProcessOps {
     result.pid = next_pid_++;
     specs_.push_back(spec);
     const std::string name = fs::path(spec.argv.at(0)).filename().string();
-    if (name == "postgres" || hang.count(name)) {
+    const bool asks_version = spec.argv.size() > 1 && spec.argv[1] == "--version";
+    if (asks_version && !version_line.empty()) {
+      // What `postgres --version` prints, in the captured output the caller reads.
+      int fds[2];
+      if (::pipe(fds) == 0) {
+        const std::string line = version_line + "\n";
+        EXPECT_EQ(::write(fds[1], line.data(), line.size()), static_cast<ssize_t>(line.size()));
+        ::close(fds[1]);
+        result.output = UniqueFd(fds[0]);
+      }
+    }
+    if ((name == "postgres" && !asks_version) || hang.count(name)) {
       alive_.insert(result.pid);
       if (name == "postgres") server_pid_ = result.pid;
       if (name == "postgres" && server_exit_code) {
@@ -91,6 +102,7 @@ class ScriptedOps final : public ProcessOps {
   std::set<std::string> hang;                      // argv[0] file names that run until signalled
   std::optional<int> server_exit_code;             // the server ends at once with this code
   std::function<void(const SpawnSpec&)> on_spawn;  // called under the lock at each spawn
+  std::string version_line;                        // what `postgres --version` prints
 
  private:
   int exitCodeFor(const SpawnSpec& spec) const {
@@ -235,7 +247,10 @@ TEST_F(InitializerTest, SkipsADataDirectoryThatHasADatabase) {
   InitResult result = run();
   EXPECT_EQ(result.outcome, InitOutcome::kSkipped);
   EXPECT_TRUE(result.ok());
-  EXPECT_THAT(ops_.specs(), IsEmpty());
+  // Only the binaries' version is asked (the fake says none, so the check has nothing to refuse).
+  const std::vector<SpawnSpec> specs = ops_.specs();
+  ASSERT_EQ(specs.size(), 1u);
+  EXPECT_THAT(specs[0].argv, ElementsAre(settings_.pg_bindir + "/postgres", "--version"));
   EXPECT_THAT(
       logLines(),
       Contains("database directory appears to contain a database; skipping initialization"));
@@ -265,7 +280,25 @@ TEST_F(InitializerTest, OpeningTheListenAddressesLaterAdmitsOtherHostsOnce) {
   EXPECT_EQ(testing::TempDir::read(root_.path() / "data/pg_hba.conf"),
             local + "\nhost all all all scram-sha-256\n");
   EXPECT_THAT(logLines(), Contains(HasSubstr("added `host all all all scram-sha-256`")));
-  EXPECT_THAT(ops_.specs(), IsEmpty());
+  for (const SpawnSpec& spec : ops_.specs()) EXPECT_THAT(spec.argv, Contains("--version"));
+}
+
+// A data directory of another major: refused before anything in it changes, even the rule for
+// other hosts that the same start would otherwise add.
+TEST_F(InitializerTest, RefusesADataDirectoryOfAnotherMajorUntouched) {
+  root_.write("data/PG_VERSION", "15\n");
+  const std::string local = "local all all trust\n";
+  root_.write("data/pg_hba.conf", local);
+  settings_.pg_listen = "*";
+  ops_.version_line = "postgres (PostgreSQL) 17.12 (Debian 17.12-1)";
+  const InitResult result = run();
+  EXPECT_EQ(result.outcome, InitOutcome::kFailed);
+  EXPECT_THAT(result.error, HasSubstr("was made by PostgreSQL 15 and the PostgreSQL here is 17"));
+  EXPECT_EQ(testing::TempDir::read(root_.path() / "data/pg_hba.conf"), local);
+  EXPECT_EQ(ops_.specs().size(), 1u);  // the version question, nothing else
+
+  ops_.version_line = "postgres (PostgreSQL) 15.14 (Debian 15.14-0+deb12u1)";
+  EXPECT_EQ(run().outcome, InitOutcome::kSkipped);
 }
 
 // A rule of the user's own for other hosts is a decision: nothing is added.

@@ -585,7 +585,7 @@ if [ "$RELEASE" = trixie ]; then
   done
   podman_quiet stop "$OLD_CTR" || fail "podman stop of the PostgreSQL 15 container failed"
   podman rm -f -v "$OLD_CTR" >/dev/null 2>&1 || true
-  [ "$(podman run --rm --pull=never -v "$OLD_VOL:/d" --entrypoint cat "$IMAGE_15" /d/PG_VERSION)" = 15 ] ||
+  [ "$(podman run --rm --pull=never -v "$OLD_VOL:/d" --entrypoint cat "$IMAGE_15" /d/PG_VERSION 2>/dev/null)" = 15 ] ||
     fail "the PostgreSQL 15 image left no PG_VERSION 15 in its volume"
   listing_before=$(volume_listing "$OLD_VOL")
   info "$IMAGE_15 initialised a data volume and stopped"

@@ -9,10 +9,14 @@
 #   file   PGBACKREST_REPO1_BUNDLE=n PGBACKREST_REPO1_BLOCK=n  (whole changed files, as in 2.45)
 #   block  PGBACKREST_REPO1_BUNDLE=y PGBACKREST_REPO1_BLOCK=y  (the image's default)
 # Each initialises a pgbench database of scale N (default 50, ~750 MB) and takes a full backup;
-# then each of N runs (default 3) updates 1% of the accounts with pgbench's simple-update script
-# (scale x 1000 transactions, each a random account) and takes an incremental backup through the
-# seed route. Per run: the backup's size in the repository (pgBackRest's repository delta) and its
-# time (the route's answer, which waits for the job). Prints the medians with their extremes and
+# then each of N runs (default 3) takes two incremental backups through the seed route, each after
+# an update of 1% of the accounts:
+#   random  pgbench's simple-update script, scale x 1000 transactions, each a random account
+#           (changes land all over the table: the worst case for block incremental)
+#   local   one UPDATE of the next 1% of the accounts by aid (recent rows, an append-mostly
+#           table: changes close together, the common case)
+# Per backup: its size in the repository (pgBackRest's repository delta) and its time (the route's
+# answer, which waits for the job). Prints per workload the medians with their extremes and
 # block's per-run ratios against file's. Exits 2 when something failed, else 0. Needs podman
 # (tests/support/container-env.sh), curl and jq.
 set -euo pipefail
@@ -45,6 +49,7 @@ podman image exists "$image" || die "no image $image; build it (README: Images a
 
 readonly token=bench-token-$$-0123456789
 readonly modes=(file block)
+readonly workloads=(random local)
 declare -A bundle=([file]=n [block]=y)
 declare -A sizes times
 ctr=
@@ -73,44 +78,66 @@ for mode in "${modes[@]}"; do
   ctr=pgbr-bench-block-$$-$mode
   api_port=$(free_port)
   podman run -d --name "$ctr" --pull=never -e POSTGRES_PASSWORD=bench-pw -e PGBR_API_TOKEN="$token" \
-    -e PGBR_SCHEDULE_FULL=off -e PGBR_SCHEDULE_DIFF=off -e PGBR_SCHEDULE_INCR=off \
-    -e PGBR_SCHEDULE_DRILL=off -e PGBR_SCHEDULE_DUMP=off \
+    -e PGBR_SCHEDULE_FULL= -e PGBR_SCHEDULE_DIFF= -e PGBR_SCHEDULE_INCR= \
+    -e PGBR_SCHEDULE_DRILL= -e PGBR_SCHEDULE_DUMP= \
     -e PGBACKREST_REPO1_BUNDLE="${bundle[$mode]}" -e PGBACKREST_REPO1_BLOCK="${bundle[$mode]}" \
     -p "127.0.0.1:$api_port:5000" "$image" > /dev/null 2> >(grep -v systemd >&2)
-  wait_for 300 podman healthcheck run "$ctr" > /dev/null 2>&1 || die "$mode: the container is not healthy"
+  deadline=$(($(date +%s) + 300))
+  until podman healthcheck run "$ctr" > /dev/null 2>&1; do
+    [ "$(podman inspect -f '{{.State.Status}}' "$ctr")" = running ] ||
+      die "$mode: the container stopped: $(podman logs "$ctr" 2>&1 | tail -n 3)"
+    [ "$(date +%s)" -lt "$deadline" ] || die "$mode: the container is not healthy after 300 s"
+    sleep 1
+  done
   echo "$mode: pgbench -i -s $scale"
   in_ctr pgbench -q -i -s "$scale" postgres > /dev/null 2>&1 || die "$mode: pgbench -i failed"
   read -r label took < <(backup full)
   echo "$mode: full $label in $took s"
+  rows=$((scale * 1000))
   for run in $(seq 1 "$runs"); do
-    in_ctr pgbench -n -N -c 2 -j 2 -t $((scale * 1000 / 2)) postgres > /dev/null 2>&1 ||
-      die "$mode: the pgbench update failed"
-    read -r label took < <(backup incr)
-    delta=$(in_ctr pgbackrest --stanza=main --set="$label" --output=json info |
-      jq -r '.[0].backup[-1].info.repository.delta')
-    sizes[$mode,$run]=$delta
-    times[$mode,$run]=$took
-    echo "$mode: run $run: incremental $label, $(mib "$delta") MiB in the repository, $took s"
+    for w in "${workloads[@]}"; do
+      if [ "$w" = random ]; then
+        in_ctr pgbench -n -N -c 2 -j 2 -t $((rows / 2)) postgres > /dev/null 2>&1 ||
+          die "$mode: the pgbench update failed"
+      else
+        in_ctr psql -X -q -c "update pgbench_accounts set abalance = abalance + 1
+          where aid > $(((run - 1) * rows)) and aid <= $((run * rows))" postgres ||
+          die "$mode: the local update failed"
+      fi
+      read -r label took < <(backup incr)
+      delta=$(in_ctr pgbackrest --stanza=main --set="$label" --output=json info |
+        jq -r '.[0].backup[-1].info.repository.delta')
+      sizes[$mode,$w,$run]=$delta
+      times[$mode,$w,$run]=$took
+      echo "$mode: run $run, $w: incremental $label, $(mib "$delta") MiB in the repository, $took s"
+    done
   done
   cleanup
   ctr=
 done
 
+range() { printf '%s\n' "$@" | sort -g | sed -n '1p;$p' | paste -sd '-'; }
 echo
-echo "block incremental, pgbench scale $scale, $runs runs of a 1% update then an incremental backup"
-printf '%-8s %22s %22s\n' mode "repo size MiB (min-max)" "time s (min-max)"
-for mode in "${modes[@]}"; do
-  s=() t=()
-  for run in $(seq 1 "$runs"); do s+=("$(mib "${sizes[$mode,$run]}")"); t+=("${times[$mode,$run]}"); done
-  printf '%-8s %8s (%s-%s) %12s (%s-%s)\n' "$mode" "$(median_of "${s[@]}")" \
-    "$(printf '%s\n' "${s[@]}" | sort -g | head -n 1)" "$(printf '%s\n' "${s[@]}" | sort -g | tail -n 1)" \
-    "$(median_of "${t[@]}")" "$(printf '%s\n' "${t[@]}" | sort -g | head -n 1)" \
-    "$(printf '%s\n' "${t[@]}" | sort -g | tail -n 1)"
+echo "block incremental, pgbench scale $scale, $runs runs; each an update of 1% of the accounts, then an"
+echo "incremental backup"
+printf '%-8s %-7s %24s %20s\n' workload mode "repo size MiB (min-max)" "time s (min-max)"
+for w in "${workloads[@]}"; do
+  for mode in "${modes[@]}"; do
+    s=() t=()
+    for run in $(seq 1 "$runs"); do
+      s+=("$(mib "${sizes[$mode,$w,$run]}")")
+      t+=("${times[$mode,$w,$run]}")
+    done
+    printf '%-8s %-7s %10s (%s) %12s (%s)\n' "$w" "$mode" "$(median_of "${s[@]}")" "$(range "${s[@]}")" \
+      "$(median_of "${t[@]}")" "$(range "${t[@]}")"
+  done
 done
-rs=() rt=()
-for run in $(seq 1 "$runs"); do
-  rs+=("$(ratio "${sizes[block,$run]}" "${sizes[file,$run]}")")
-  rt+=("$(ratio "${times[block,$run]}" "${times[file,$run]}")")
+for w in "${workloads[@]}"; do
+  rs=() rt=()
+  for run in $(seq 1 "$runs"); do
+    rs+=("$(ratio "${sizes[block,$w,$run]}" "${sizes[file,$w,$run]}")")
+    rt+=("$(ratio "${times[block,$w,$run]}" "${times[file,$w,$run]}")")
+  done
+  printf '%s, block/file per run: size %s (%s), time %s (%s)\n' "$w" "$(median_of "${rs[@]}")" \
+    "$(range "${rs[@]}")" "$(median_of "${rt[@]}")" "$(range "${rt[@]}")"
 done
-printf 'block/file per run: size %s (%s), time %s (%s)\n' "$(median_of "${rs[@]}")" \
-  "$(IFS=' '; echo "${rs[*]}")" "$(median_of "${rt[@]}")" "$(IFS=' '; echo "${rt[*]}")"

@@ -21,7 +21,8 @@ std::string majorOf(std::string_view version) {
   while (end < version.size() && isDigit(version[end])) ++end;
   if (end == 0) return "";
   const std::string first(version.substr(0, end));
-  if (std::stoi(first) >= 10 || end >= version.size() || version[end] != '.') return first;
+  // Two digits or more: 10 and later, whose major is one number (and no stoi to overflow).
+  if (first.size() >= 2 || end >= version.size() || version[end] != '.') return first;
   std::size_t minor_end = end + 1;
   while (minor_end < version.size() && isDigit(version[minor_end])) ++minor_end;
   if (minor_end == end + 1) return first;

@@ -26,6 +26,8 @@ TEST(MajorVersion, ReadFromPgVersion) {
   EXPECT_EQ(dataDirectoryMajor(root.path()), "");
   root.write("PG_VERSION", "17 and more\n");
   EXPECT_EQ(dataDirectoryMajor(root.path()), "");
+  root.write("PG_VERSION", "123456789012345678901234567890\n");  // no overflow, just different
+  EXPECT_EQ(dataDirectoryMajor(root.path()), "123456789012345678901234567890");
 }
 
 TEST(MajorVersion, ReadFromTheServersVersionLine) {

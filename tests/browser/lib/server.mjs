@@ -6,6 +6,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 
+import { apiCall } from './children.mjs';
+
 export { eventually } from './wait.mjs';
 
 function required(name) {
@@ -26,22 +28,8 @@ export const CHROMIUM = process.env.PGBR_CHROMIUM || '/usr/bin/chromium';
 
 // The API as a script sees it: bearer token, JSON.
 export async function api(method, route, body) {
-  const response = await fetch(new URL(route, BASE), {
-    method,
-    headers: {
-      Authorization: `Bearer ${TOKEN}`,
-      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  let data = null;
-  try {
-    data = text ? JSON.parse(text) : null;
-  } catch {
-    data = text;
-  }
-  return { status: response.status, data };
+  const { status, data } = await apiCall(BASE, TOKEN, method, route, body);
+  return { status, data };
 }
 
 export async function status() {

@@ -94,7 +94,8 @@ std::vector<std::string> cleanupScratch(const fs::path& root, Children& children
       fail("a pgbackrest process (pid " + std::to_string(pid) + ") writing into " + data +
            " did not stop");
   }
-  for (const fs::path& dir : {layout.data(), layout.tablespaces(), layout.socketDir()}) {
+  for (const fs::path& dir :
+       {layout.data(), layout.tablespaces(), layout.socketDir(), layout.spool()}) {
     std::error_code ec;
     if (!fs::exists(dir, ec)) continue;
     fs::remove_all(dir, ec);

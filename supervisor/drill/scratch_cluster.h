@@ -49,6 +49,9 @@ struct ScratchLayout {
   std::filesystem::path data() const { return root / "data"; }
   std::filesystem::path socketDir() const { return root / "sock"; }
   std::filesystem::path tablespaces() const { return root / "tblspc"; }
+  // pgBackRest's spool for the restore into the copy: a restore empties the stanza's spool
+  // folder, which with the live configuration would drop the live archive-push's queue.
+  std::filesystem::path spool() const { return root / "spool"; }
 };
 
 struct ScratchOptions {

@@ -74,6 +74,11 @@ std::optional<backrest::Argv> scratchRestoreArgv(const backrest::CommandContext&
   // Tablespaces would otherwise be restored to the live cluster's own locations.
   scratch.extra.push_back("--tablespace-map-all=" + layout.tablespaces().string());
   scratch.extra.emplace_back("--archive-mode=off");
+  // A restore removes the stanza's archive spool folder before it starts (so that old
+  // acknowledgements cannot mislead a new cluster); the live cluster's asynchronous archive-push
+  // keeps its queue there, so the restore gets a spool of its own. (The copy's synchronous
+  // archive-get uses no spool, and pgBackRest refuses the option there.)
+  scratch.extra.push_back("--spool-path=" + layout.spool().string());
   std::optional<backrest::Argv> argv = backrest::restoreCommand(scratch, what, error);
   if (!argv) return argv;
   // --delta compares against files already there; the scratch folder is empty, and pgBackRest

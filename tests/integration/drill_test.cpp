@@ -126,6 +126,11 @@ TEST(Drill, PassesOnAHealthyRepositoryAndNeverTouchesTheLiveCluster) {
   ASSERT_TRUE(session->ok());
   const LiveFacts before = liveFacts(*session);
   const std::string archived_before = session->value("select archived_count from pg_stat_archiver");
+  // The live archive-push keeps its queue in the stanza's spool folder, which a pgBackRest
+  // restore empties: the copy's restore must never be given that folder.
+  const fs::path live_spool = sup.stateDir() / "spool" / "archive" / "main";
+  fs::create_directories(live_spool);
+  writeFile(live_spool / "sentinel", "the live spool\n");
 
   const Json started = startDrill(sup);
   const std::string id = started["job"]["id"];
@@ -172,6 +177,7 @@ TEST(Drill, PassesOnAHealthyRepositoryAndNeverTouchesTheLiveCluster) {
       },
       60s));
   EXPECT_EQ(session->value("select failed_count from pg_stat_archiver"), "0");
+  EXPECT_TRUE(fs::exists(live_spool / "sentinel")) << "the drill's restore emptied the live spool";
 
   // The overview's line and the metrics.
   const Json status = sup.get("/api/v1/status").json();

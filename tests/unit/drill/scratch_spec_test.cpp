@@ -36,6 +36,8 @@ TEST(ScratchSpec, RestoreGoesIntoTheScratchFolderWithArchivingOff) {
   EXPECT_TRUE(has(*argv, "--pg1-path=/var/lib/pgbr-supervisor/drill/data"));
   EXPECT_TRUE(has(*argv, "--tablespace-map-all=/var/lib/pgbr-supervisor/drill/tblspc"));
   EXPECT_TRUE(has(*argv, "--archive-mode=off"));
+  // Never the live spool: a restore empties the spool folder it is given.
+  EXPECT_TRUE(has(*argv, "--spool-path=/var/lib/pgbr-supervisor/drill/spool"));
   EXPECT_TRUE(has(*argv, "--type=immediate"));
   EXPECT_TRUE(has(*argv, "--target-action=promote"));
   EXPECT_TRUE(has(*argv, "--set=20261122-101500F"));

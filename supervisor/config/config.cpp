@@ -222,8 +222,8 @@ Invocation loadInvocation(const std::vector<std::string>& args, const Environmen
   if (settings.init.db.empty()) settings.init.db = settings.init.user;
   if (settings.sources["PGBR_PG_BINDIR"] == "default") {
     settings.pg_bindir =
-        choosePgBindir(source.get("PG_MAJOR").value_or(""), installedPgMajors(kDebianPgRoot),
-                       kDebianPgRoot, settings.pg_bindir);
+        choosePgBindir(dataDirectoryMajor(settings.pgdata), source.get("PG_MAJOR").value_or(""),
+                       installedPgMajors(kDebianPgRoot), kDebianPgRoot, settings.pg_bindir);
   }
 
   if (line.command == Command::kExec) {

@@ -43,12 +43,15 @@ std::vector<std::string> installedPgMajors(const fs::path& root) {
   return found;
 }
 
-std::string choosePgBindir(std::string_view pg_major, const std::vector<std::string>& installed,
-                           const fs::path& root, const std::string& fallback) {
+std::string choosePgBindir(std::string_view data_major, std::string_view pg_major,
+                           const std::vector<std::string>& installed, const fs::path& root,
+                           const std::string& fallback) {
   if (installed.empty()) return fallback;
-  const auto named = std::find(installed.begin(), installed.end(), pg_major);
-  const std::string& major = named != installed.end() ? *named : installed.back();
-  return (root / major / "bin").string();
+  for (std::string_view wanted : {data_major, pg_major}) {
+    const auto named = std::find(installed.begin(), installed.end(), wanted);
+    if (!wanted.empty() && named != installed.end()) return (root / *named / "bin").string();
+  }
+  return (root / installed.back() / "bin").string();
 }
 
 }  // namespace pgbr

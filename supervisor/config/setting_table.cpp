@@ -24,8 +24,9 @@ constexpr auto kCoreSpecs = std::to_array<SettingSpec>({
     {.env = "PGBR_PG_BINDIR",
      .flag = "--pg-bindir",
      .metavar = "DIR",
-     .help = "directory holding postgres, initdb and pg_ctl",
-     .default_text = "/usr/lib/postgresql/$PG_MAJOR/bin, else the newest there",
+     .help = "directory holding postgres, initdb and pg_ctl; <major> is the first installed of: "
+             "the data directory's PG_VERSION, $PG_MAJOR, the newest",
+     .default_text = "/usr/lib/postgresql/<major>/bin",
      .apply = applyAbsolutePath<&Settings::pg_bindir>,
      .show = showString<&Settings::pg_bindir>},
     {.env = "PGBR_PG_LISTEN",

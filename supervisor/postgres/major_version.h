@@ -8,14 +8,11 @@
 #include <string>
 #include <string_view>
 
+#include "supervisor/common/pg_major.h"  // dataDirectoryMajor
 #include "supervisor/config/settings.h"
 #include "supervisor/os/children.h"
 
 namespace pgbr {
-
-// The major version in <pgdata>/PG_VERSION ("15"; "9.6" for the old two-part numbers), "" when
-// the file is missing or holds no version.
-std::string dataDirectoryMajor(const std::filesystem::path& pgdata);
 
 // The major version in `postgres --version`'s line ("postgres (PostgreSQL) 17.12 (Debian ...)"
 // -> "17", "... 9.6.24" -> "9.6"), "" when the line holds none.

@@ -28,8 +28,9 @@ TEST_F(LoadTest, DefaultsWithAnEmptyEnvironment) {
   const Settings& s = invocation.settings;
   EXPECT_EQ(s.pgdata, "/var/lib/postgresql/data");
   // The machine's own PostgreSQL (pg_bindir_test.cpp tests the choice), 15's path without one.
-  EXPECT_EQ(s.pg_bindir, choosePgBindir("", installedPgMajors(kDebianPgRoot), kDebianPgRoot,
-                                        "/usr/lib/postgresql/15/bin"));
+  EXPECT_EQ(s.pg_bindir,
+            choosePgBindir(dataDirectoryMajor(s.pgdata), "", installedPgMajors(kDebianPgRoot),
+                           kDebianPgRoot, "/usr/lib/postgresql/15/bin"));
   EXPECT_EQ(s.pg_port, 5432);
   EXPECT_EQ(s.pg_listen, "localhost");  // a plain machine: not reachable from the network
   EXPECT_EQ(s.pg_socket_dir, "/var/run/postgresql");

@@ -28,13 +28,27 @@ TEST(PgBindir, InstalledMajorsAreFoldersWithAServerInNumericOrder) {
 
 TEST(PgBindir, PgMajorWhenInstalledElseTheNewestElseTheFallback) {
   const std::vector<std::string> both = {"15", "17"};
-  EXPECT_EQ(choosePgBindir("15", both, "/usr/lib/postgresql", "/fallback"),
+  EXPECT_EQ(choosePgBindir("", "15", both, "/usr/lib/postgresql", "/fallback"),
             "/usr/lib/postgresql/15/bin");
-  EXPECT_EQ(choosePgBindir("", both, "/usr/lib/postgresql", "/fallback"),
+  EXPECT_EQ(choosePgBindir("", "", both, "/usr/lib/postgresql", "/fallback"),
             "/usr/lib/postgresql/17/bin");
-  EXPECT_EQ(choosePgBindir("16", both, "/usr/lib/postgresql", "/fallback"),
+  EXPECT_EQ(choosePgBindir("", "16", both, "/usr/lib/postgresql", "/fallback"),
             "/usr/lib/postgresql/17/bin");
-  EXPECT_EQ(choosePgBindir("17", {}, "/usr/lib/postgresql", "/fallback"), "/fallback");
+  EXPECT_EQ(choosePgBindir("", "17", {}, "/usr/lib/postgresql", "/fallback"), "/fallback");
+}
+
+TEST(PgBindir, TheDataDirectorysMajorWinsWhenItIsInstalled) {
+  const std::vector<std::string> both = {"15", "17"};
+  // A host with both: an existing 15 cluster runs on 15, whatever is newest or PG_MAJOR says.
+  EXPECT_EQ(choosePgBindir("15", "", both, "/usr/lib/postgresql", "/fallback"),
+            "/usr/lib/postgresql/15/bin");
+  EXPECT_EQ(choosePgBindir("15", "17", both, "/usr/lib/postgresql", "/fallback"),
+            "/usr/lib/postgresql/15/bin");
+  // The 17 image on a 15 volume: 15 is not there, so 17 runs and refuses the directory.
+  EXPECT_EQ(choosePgBindir("15", "17", {"17"}, "/usr/lib/postgresql", "/fallback"),
+            "/usr/lib/postgresql/17/bin");
+  EXPECT_EQ(choosePgBindir("14", "", both, "/usr/lib/postgresql", "/fallback"),
+            "/usr/lib/postgresql/17/bin");
 }
 
 }  // namespace

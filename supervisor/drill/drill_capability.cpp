@@ -127,6 +127,9 @@ class DrillCapability final : public Capability, public DrillService {
         return Error{ErrorCode::kBadRequest, "set: " + problem};
     if (p_.run.restore_running)
       return Error{ErrorCode::kConflict, "a restore is running; drill when it has finished"};
+    // Another database's backups restoring proves nothing about this one.
+    if (const std::optional<std::string> why = p_.monitor.stanzaMismatch())
+      return Error{ErrorCode::kConflict, "refused: " + *why};
     nlohmann::json params = nlohmann::json::object();
     if (!request.set.empty()) params["set"] = request.set;
     DrillJobParts parts{p_.settings, p_.clock, p_.children, p_.backrest, p_.monitor, store_};

@@ -163,6 +163,9 @@ class DumpCapability final : public Capability, public DumpService {
     }
     if (p_.run.restore_running)
       return Error{ErrorCode::kConflict, "a restore is running; dump when it has finished"};
+    // The dumps would land beside the other database's, in its stanza's folder and retention.
+    if (const std::optional<std::string> why = p_.monitor.stanzaMismatch())
+      return Error{ErrorCode::kConflict, "refused, nothing was changed: " + *why};
     nlohmann::json params = nlohmann::json::object();
     if (!request.databases.empty()) params["databases"] = request.databases;
     if (!request.annotation.empty()) params["annotation"] = request.annotation;

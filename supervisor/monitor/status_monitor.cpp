@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "supervisor/backrest/repo_ls.h"
+#include "supervisor/backrest/stanza_owner.h"
 #include "supervisor/common/json_time.h"
 #include "supervisor/os/identity.h"
 #include "supervisor/postgres/local_conn.h"
@@ -177,6 +178,20 @@ std::optional<uint32_t> StatusMonitor::timelineWithoutBackup() const {
   // No backup at all is the start-up's business (it takes a first full one).
   if (newest == 0 || newest >= current) return std::nullopt;
   return current;
+}
+
+std::optional<std::string> StatusMonitor::stanzaMismatch() const {
+  std::string system_id;
+  int version_num = 0;
+  {
+    std::lock_guard lock(archive_mutex_);
+    if (!archive_.pg.ok) return std::nullopt;
+    system_id = archive_.pg.system_identifier;
+    version_num = archive_.pg.server_version_num;
+  }
+  std::lock_guard lock(info_mutex_);
+  if (!info_.model) return std::nullopt;
+  return backrest::stanzaMismatch(*info_.model, system_id, version_num);
 }
 
 nlohmann::json StatusMonitor::archiveJson() const {

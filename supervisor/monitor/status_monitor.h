@@ -71,6 +71,9 @@ class StatusMonitor {
   // restore ending in promotion, or a promotion by hand, started it); nullopt otherwise or when
   // either is unknown.
   std::optional<uint32_t> timelineWithoutBackup() const;
+  // Why the repository's stanza is not this database's (backrest/stanza_owner.h), from the last
+  // reads of both; nullopt when it is, or either is unknown. Not to be called inside withInfo.
+  std::optional<std::string> stanzaMismatch() const;
 
  private:
   void loop(std::stop_token stop);

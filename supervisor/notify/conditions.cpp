@@ -104,8 +104,8 @@ Finding archiveFinding(const ArchiveHealth& health, Seconds stuck_after) {
   return f;
 }
 
-Finding repositoryFinding(const std::optional<backrest::InfoModel>& model,
-                          const std::string& error) {
+Finding repositoryFinding(const std::optional<backrest::InfoModel>& model, const std::string& error,
+                          const std::optional<std::string>& mismatch) {
   Finding f;
   f.condition = "repository";
   f.severity = Severity::kCritical;
@@ -117,7 +117,11 @@ Finding repositoryFinding(const std::optional<backrest::InfoModel>& model,
     return f;
   }
   f.details = {{"code", model->status.code}, {"stanza", model->stanza}};
-  if (model->status.code != 0) {
+  if (mismatch) {
+    f.verdict = Verdict::kFiring;
+    f.details["stanza_mismatch"] = true;
+    f.message = "The repository is not this database's: " + *mismatch + ".";
+  } else if (model->status.code != 0) {
     // Code 99 ("other") says no more itself: each repository's own message does.
     std::string why = model->status.message;
     for (const backrest::RepoStatus& r : model->repos)

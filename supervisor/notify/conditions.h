@@ -53,9 +53,10 @@ std::string jobSucceededMessage(const Job& job);
 // succeeded and nothing has waited longer than half of `stuck_after`.
 Finding archiveFinding(const ArchiveHealth& health, Seconds stuck_after);
 
-// "repository": the stanza's status as pgbackrest info last reported it (not ok, or unreadable).
-Finding repositoryFinding(const std::optional<backrest::InfoModel>& model,
-                          const std::string& error);
+// "repository": the stanza's status as pgbackrest info last reported it (not ok, or unreadable),
+// or the stanza holding another database's backups (`mismatch`, backrest/stanza_owner.h).
+Finding repositoryFinding(const std::optional<backrest::InfoModel>& model, const std::string& error,
+                          const std::optional<std::string>& mismatch = std::nullopt);
 
 // "postgres": Postgres gave up (FATAL: too many quick exits); resolved once it runs again.
 Finding postgresFinding(const ProcessSnapshot& postgres);

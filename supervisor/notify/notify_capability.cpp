@@ -206,10 +206,16 @@ class NotifyCapability final : public Capability, public NotificationService {
       model = info.model;
       error = info.error;
     });
-    if (!refreshed || refreshed == info_seen_) return;
+    // Postgres' system identifier is read apart from the repository: a mismatch can show
+    // between two reads of the repository.
+    std::optional<std::string> mismatch = p_.monitor.stanzaMismatch();
+    const bool mismatch_changed = mismatch != mismatch_seen_;
+    if (!refreshed || (refreshed == info_seen_ && !mismatch_changed)) return;
+    if (refreshed == info_seen_) model = last_info_;
     info_seen_ = refreshed;
     last_info_ = model;
-    apply(repositoryFinding(model, error));
+    mismatch_seen_ = mismatch;
+    apply(repositoryFinding(model, error, mismatch));
   }
 
   void checkOverdue() {
@@ -268,6 +274,7 @@ class NotifyCapability final : public Capability, public NotificationService {
   std::string write_error_seen_;
   std::optional<WallTime> info_seen_;
   std::optional<backrest::InfoModel> last_info_;
+  std::optional<std::string> mismatch_seen_;
   std::optional<MonoTime> last_overdue_;
   std::mutex mutex_;  // checking_, last_check_
   bool checking_ = false;

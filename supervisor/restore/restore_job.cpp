@@ -60,9 +60,11 @@ Outcome<Job> RestoreJobs::start(const RestoreRequest& request) {
   if (!backrest::restoreCommand(p_.backrest.context(), options, &error))
     return Error{ErrorCode::kBadRequest, error};
   const LiveFacts live = readLive();
+  const std::optional<std::string> mismatch = p_.monitor.stanzaMismatch();
   RestorePlan plan;
   std::optional<Error> refusal = p_.monitor.withInfo([&](const InfoSnapshot& info) {
     RestoreFacts facts;
+    facts.stanza_mismatch = mismatch;
     facts.stanza = p_.settings.stanza;
     facts.initialised = p_.run.init_done;
     facts.info = info.model ? &*info.model : nullptr;

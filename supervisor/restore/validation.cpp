@@ -178,6 +178,8 @@ std::optional<Error> validateRestore(const RestoreRequest& request, const Restor
                      facts.stanza + "\" (the stanza name)"};
   }
   if (!facts.initialised) return bad("postgres is still being initialised");
+  if (facts.stanza_mismatch)
+    return Error{ErrorCode::kConflict, "refused, nothing was changed: " + *facts.stanza_mismatch};
   if (!facts.info || facts.info->backups.empty())
     return unrecoverable("the repository holds no backup to restore from");
   const backrest::BackupInfo* set = nullptr;

@@ -40,6 +40,9 @@ struct RestoreFacts {
   // For type "name": the LSN of the restore point when the supervisor recorded it.
   std::optional<uint64_t> named_point_lsn;
   uint64_t wal_segment_size = 16 * 1024 * 1024;
+  // The stanza holds another database's backups (backrest/stanza_owner.h): a restore would
+  // replace this database with that one, so it is refused.
+  std::optional<std::string> stanza_mismatch;
 };
 
 // What the restore job should do beyond the request.

@@ -33,6 +33,8 @@ nlohmann::json Supervisor::status() {
       backups_doc["backups"].empty() ? nlohmann::json(nullptr) : backups_doc["backups"].back();
   repo["recoverable"] = backups_doc["recoverable"];
   repo["refreshed_at"] = backups_doc.value("refreshed_at", nlohmann::json(nullptr));
+  const std::optional<std::string> mismatch = monitor_->stanzaMismatch();
+  repo["stanza_mismatch"] = mismatch ? nlohmann::json(*mismatch) : nlohmann::json(nullptr);
   j["repository"] = repo;
   j["schedule"] = schedule_->status()["schedule"];
   auto running = jobs_->running();

@@ -76,8 +76,9 @@ function verdict(status) {
   const notice = restoreNotice(status.last_restore, pg);
   if (notice) (notice.kind === 'problem' ? problems : warnings).push(notice.node);
   if (status.archive && status.archive.state === 'failing') problems.push('WAL archiving is failing: new changes are not protected.');
-  if (repo.status && repo.status.code !== 0) problems.push(`The repository reports a problem: ${repo.status.message}.`);
-  if (!repo.last_backup) problems.push('There is no backup yet.');
+  if (repo.stanza_mismatch) problems.push(`The repository is not this database's: ${repo.stanza_mismatch}.`);
+  else if (repo.status && repo.status.code !== 0) problems.push(`The repository reports a problem: ${repo.status.message}.`);
+  else if (!repo.last_backup) problems.push('There is no backup yet.');
   if (status.drill?.last?.result === 'failed') problems.push('The last restore drill failed: a backup may not restore.');
   if (pg.state !== 'RUNNING') warnings.push(`Postgres is ${String(pg.state ?? 'unknown').toLowerCase()}.`);
   else if (!pg.ready) warnings.push('Postgres is running but does not accept connections yet.');
@@ -89,7 +90,7 @@ function verdict(status) {
   const tone = problems.length ? 'bad' : warnings.length ? 'warn' : 'ok';
   const headline = { ok: 'Your data is safe', warn: 'Attention needed', bad: 'Your data is at risk' }[tone];
   const recoverable = repo.recoverable;
-  const reach = recoverable?.to
+  const reach = recoverable?.to && !repo.stanza_mismatch
     ? `Restorable to any moment from ${localTime(recoverable.from)} to ${localTime(recoverable.to)} (${relative(recoverable.to)}).`
     : null;
   return h(
@@ -211,7 +212,9 @@ function archiveCard(archive, standby) {
 }
 
 function repositoryCard(repo) {
-  const ok = repo.status?.code === 0;
+  // Another database's stanza reads as ok to pgBackRest, but none of it is this database's.
+  const mismatch = repo.stanza_mismatch;
+  const ok = repo.status?.code === 0 && !mismatch;
   const last = repo.last_backup;
   return h(
     'section',
@@ -221,7 +224,7 @@ function repositoryCard(repo) {
       'div',
       { class: 'card-status' },
       badge(ok ? 'ok' : 'bad', ok ? 'OK' : 'Problem', { testid: 'repo-status' }),
-      h('span', {}, repo.status?.message ?? DASH),
+      h('span', { testid: 'repo-message' }, mismatch ?? repo.status?.message ?? DASH),
     ),
     keyValues([
       ['Stanza', repo.stanza ?? DASH],

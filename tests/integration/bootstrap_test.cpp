@@ -91,6 +91,46 @@ TEST(Bootstrap, CloneDisasterRecoveryAndAnExistingDataDirectory) {
         refused = job.value("state", "") == "failed" &&
                   job.value("message", "").find("do not match") != std::string::npos;
     EXPECT_TRUE(refused) << jobs.dump();
+    // pgBackRest calls main ok and lists the source's backup, none of it the stranger's: the
+    // status says so, the repository alert fires, and a restore (which would replace the
+    // stranger's data with the source's) is refused with nothing changed.
+    const std::string own_id =
+        stranger.connect()->value("select system_identifier::text from pg_control_system()");
+    Json repository;
+    EXPECT_TRUE(eventually(
+        [&] {
+          repository = stranger.get("/api/v1/status").json()["repository"];
+          return repository.is_object() && repository["stanza_mismatch"].is_string();
+        },
+        60s))
+        << repository.dump();
+    const std::string why = repository.value("stanza_mismatch", "");
+    EXPECT_NE(why.find("another database"), std::string::npos) << why;
+    EXPECT_NE(why.find("system identifier " + own_id + ", PostgreSQL "), std::string::npos) << why;
+    Json alert;
+    EXPECT_TRUE(eventually(
+        [&] {
+          const Json status = stranger.get("/api/v1/status").json();
+          for (const Json& a : status["alerts"])
+            if (a.value("condition", "") == "repository") alert = a;
+          return alert.is_object();
+        },
+        60s));
+    EXPECT_EQ(alert.value("severity", ""), "critical") << alert.dump();
+    EXPECT_NE(alert.value("message", "").find("not this database's"), std::string::npos);
+    ASSERT_TRUE(stranger.connect()->exec("create table mine(x int); insert into mine values (1)"));
+    const std::string started = stranger.connect()->value("select pg_postmaster_start_time()");
+    const HttpAnswer restore =
+        stranger.post("/api/v1/restore", {{"type", "delta"}, {"confirm", "main"}});
+    EXPECT_EQ(restore.status, 409) << restore.body;
+    EXPECT_NE(restore.body.find("nothing was changed"), std::string::npos) << restore.body;
+    EXPECT_EQ(stranger.connect()->value("select pg_postmaster_start_time()"), started);
+    EXPECT_EQ(stranger.connect()->value("select count(*) from mine"), "1");
+    // Nor does it take dumps into the other database's stanza folder, or drill its backups.
+    const auto dumps_before = listing(repo / "dumps");
+    EXPECT_EQ(stranger.post("/api/v1/dumps", Json::object()).status, 409);
+    EXPECT_EQ(stranger.post("/api/v1/drills", Json::object()).status, 409);
+    EXPECT_EQ(listing(repo / "dumps"), dumps_before);
     writeAndSwitchWal(stranger);
     ASSERT_TRUE(stranger.stop().has_value());
   }

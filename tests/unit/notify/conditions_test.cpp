@@ -110,6 +110,14 @@ TEST(RepositoryFinding, NotOkOrUnreadableFires) {
               HasSubstr("not ok: other; repo2: unable to connect to 127.0.0.1:9000 (code 99)"));
   m.status = {0, "ok"};
   EXPECT_EQ(repositoryFinding(m, "").verdict, Verdict::kResolved);
+  // An ok stanza of another database fires all the same, with the reason.
+  f = repositoryFinding(m, "",
+                        std::string("stanza main of the repository holds the backups of "
+                                    "another database"));
+  EXPECT_EQ(f.verdict, Verdict::kFiring);
+  EXPECT_EQ(f.severity, Severity::kCritical);
+  EXPECT_THAT(f.message, HasSubstr("not this database's: stanza main of the repository holds"));
+  EXPECT_EQ(f.details["stanza_mismatch"], true);
 }
 
 TEST(PostgresFinding, FatalFiresAndRunningResolves) {

@@ -69,6 +69,7 @@ class RestoreValidation : public ::testing::Test {
     facts.next_xid = next_xid_;
     facts.current_lsn = current_lsn_;
     facts.named_point_lsn = point_lsn_;
+    facts.stanza_mismatch = mismatch_;
     plan_ = RestorePlan{};
     return validateRestore(request, facts, &plan_);
   }
@@ -82,6 +83,7 @@ class RestoreValidation : public ::testing::Test {
   std::optional<uint64_t> next_xid_;
   std::optional<uint64_t> current_lsn_;
   std::optional<uint64_t> point_lsn_;
+  std::optional<std::string> mismatch_;
   RestorePlan plan_;
 };
 
@@ -107,6 +109,16 @@ TEST_F(RestoreValidation, RefusedWhileInitialisingOrWithoutBackup) {
   ASSERT_TRUE(error);
   EXPECT_EQ(error->code, ErrorCode::kUnrecoverable);
   EXPECT_EQ(error->message, "the repository holds no backup to restore from");
+}
+
+TEST_F(RestoreValidation, AnotherDatabasesStanzaIsRefusedForEveryType) {
+  mismatch_ = "stanza main of the repository holds the backups of another database";
+  for (const char* type : {"delta", "immediate", "time"}) {
+    auto error = check(type, std::string(type) == "time" ? "2026-12-05 11:00:00+00" : "");
+    ASSERT_TRUE(error) << type;
+    EXPECT_EQ(error->code, ErrorCode::kConflict) << type;
+    EXPECT_EQ(error->message, "refused, nothing was changed: " + *mismatch_);
+  }
 }
 
 TEST_F(RestoreValidation, DeltaImmediateXidAndNamePassWhenABackupExists) {

@@ -224,7 +224,7 @@ function repositoryCard(repo) {
       'div',
       { class: 'card-status' },
       badge(ok ? 'ok' : 'bad', ok ? 'OK' : 'Problem', { testid: 'repo-status' }),
-      h('span', { testid: 'repo-message' }, mismatch ?? repo.status?.message ?? DASH),
+      h('span', {}, mismatch ?? repo.status?.message ?? DASH),
     ),
     keyValues([
       ['Stanza', repo.stanza ?? DASH],

@@ -1,6 +1,7 @@
 #include "supervisor/backup/backup_jobs.h"
 
 #include <filesystem>
+#include <thread>
 
 #include <spdlog/spdlog.h>
 
@@ -8,6 +9,14 @@
 #include "supervisor/postgres/local_conn.h"
 
 namespace pgbr {
+
+namespace {
+
+constexpr int kLockRefused = 50;  // pgBackRest's LockAcquireError
+constexpr int kStanzaCreateAttempts = 5;
+constexpr Seconds kStanzaCreateRetry{2};
+
+}  // namespace
 
 Outcome<Job> BackupJobs::startBackup(const BackupRequest& request) {
   backrest::BackupOptions options;
@@ -91,11 +100,25 @@ void BackupJobs::runStartupJobs() {
   std::string error;
   Job job;
   auto stanza_argv = backrest::stanzaCreateCommand(ctx, &error);
-  if (stanza_argv && waitForIdleThenSubmit(JobKind::kStanzaCreate, JobTrigger::kStartup, {},
-                                           p_.backrest.executor(*stanza_argv, false), &job)) {
-    if (job.state != JobState::kSucceeded && !p_.run.shutting_down)
-      spdlog::error("stanza-create failed: {} (backups cannot run until this is fixed; see job {})",
-                    job.message, job.id);
+  // stanza-create takes the stanza's archive lock, which an asynchronous archive-push holds
+  // while it runs: right after a promotion (a bootstrap) Postgres archives the new timeline's
+  // history file at once, and the two can meet. That push fails within a second (no stanza
+  // yet), so a lock refused ([050]) is tried again a few times before it counts as a failure.
+  for (int attempt = 1; stanza_argv && !p_.run.shutting_down; ++attempt) {
+    if (!waitForIdleThenSubmit(JobKind::kStanzaCreate, JobTrigger::kStartup, {},
+                               p_.backrest.executor(*stanza_argv, false), &job))
+      break;
+    if (job.state == JobState::kSucceeded || p_.run.shutting_down) break;
+    if (job.exit_code == kLockRefused && attempt < kStanzaCreateAttempts) {
+      spdlog::info("stanza-create found the stanza's lock taken (attempt {} of {}); again in {} s",
+                   attempt, kStanzaCreateAttempts, kStanzaCreateRetry.count());
+      for (int i = 0; i < 10 * kStanzaCreateRetry.count() && !p_.run.shutting_down; ++i)
+        std::this_thread::sleep_for(Millis(100));
+      continue;
+    }
+    spdlog::error("stanza-create failed: {} (backups cannot run until this is fixed; see job {})",
+                  job.message, job.id);
+    break;
   }
   auto check_argv = backrest::checkCommand(ctx, &error);
   if (!p_.run.shutting_down && check_argv &&

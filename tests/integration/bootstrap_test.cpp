@@ -1,7 +1,13 @@
 // Bootstrap from the repository (PGBR_BOOTSTRAP=restore) against the real binary, Postgres and
 // pgBackRest, several supervisors sharing one posix repository: a clone into another stanza, a
 // disaster recovery onto an empty node, a data directory that already holds a database, a second
-// primary on a stanza that is not its own, and a repository with nothing to restore.
+// primary on a stanza that is not its own, a repository with nothing to restore, and the
+// start-up's stanza-create meeting the stanza's lock taken.
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <map>
 
 #include "tests/integration/harness.h"
@@ -128,8 +134,11 @@ TEST(Bootstrap, CloneDisasterRecoveryAndAnExistingDataDirectory) {
     EXPECT_EQ(stranger.connect()->value("select count(*) from mine"), "1");
     // Nor does it take dumps into the other database's stanza folder, or drill its backups.
     const auto dumps_before = listing(repo / "dumps");
-    EXPECT_EQ(stranger.post("/api/v1/dumps", Json::object()).status, 409);
-    EXPECT_EQ(stranger.post("/api/v1/drills", Json::object()).status, 409);
+    for (const char* route : {"/api/v1/dumps", "/api/v1/drills"}) {
+      const HttpAnswer answer = stranger.post(route, Json::object());
+      EXPECT_EQ(answer.status, 409) << route << " " << answer.body;
+      EXPECT_NE(answer.body.find("another database"), std::string::npos) << answer.body;
+    }
     EXPECT_EQ(listing(repo / "dumps"), dumps_before);
     writeAndSwitchWal(stranger);
     ASSERT_TRUE(stranger.stop().has_value());
@@ -183,6 +192,45 @@ TEST(Bootstrap, CloneDisasterRecoveryAndAnExistingDataDirectory) {
   // The new timeline gets a backup of its own, as after a restore through the API.
   const Json timeline_backup = recovered.backupAfterRestore("");
   EXPECT_EQ(timeline_backup.value("state", ""), "succeeded") << timeline_backup.dump();
+}
+
+// Right after a bootstrap's promotion Postgres archives the new timeline's history file at once,
+// and the asynchronous archive-push holds the stanza's archive lock that stanza-create needs.
+// stanza-create tries again instead of leaving the database without a stanza (and unbacked).
+// Here the test holds the lock until the supervisor says it will try again.
+TEST(Bootstrap, StanzaCreateTriesAgainWhenTheStanzasLockIsTaken) {
+  PGBR_REQUIRE_ROOT();
+  TempDir dir;
+  SupervisorUnderTest sup(dir.path());
+  const fs::path lock = sup.stateDir() / "lock" / "main-archive.lock";
+  fs::create_directories(lock.parent_path());
+  const int fd = ::open(lock.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::fchmod(fd, 0666), 0);
+  ASSERT_EQ(::flock(fd, LOCK_EX | LOCK_NB), 0);
+  sup.start();
+  const bool retried = eventually(
+      [&] { return sup.output().find("found the stanza's lock taken") != std::string::npos; }, 120s,
+      100ms);
+  ::close(fd);  // the lock goes with it
+  ASSERT_TRUE(retried) << sup.output();
+  ASSERT_TRUE(sup.waitReady()) << sup.output();
+  ASSERT_TRUE(sup.waitStartupDone()) << sup.output();
+  int failed = 0;
+  int succeeded = 0;
+  const Json jobs = sup.get("/api/v1/jobs?limit=20").json();
+  for (const Json& job : jobs["jobs"]) {
+    if (job.value("kind", "") != "stanza-create") continue;
+    const std::string state = job.value("state", "");
+    failed += state == "failed" ? 1 : 0;
+    succeeded += state == "succeeded" ? 1 : 0;
+  }
+  EXPECT_GE(failed, 1);
+  EXPECT_EQ(succeeded, 1);
+  EXPECT_EQ(sup.output().find("stanza-create failed"), std::string::npos) << sup.output();
+  const Json backups = sup.get("/api/v1/backups").json();
+  ASSERT_TRUE(backups.is_object()) << backups.dump();
+  EXPECT_EQ(backups["backups"].size(), 1u) << backups.dump();  // the first full backup
 }
 
 TEST(Bootstrap, NothingToRestoreStopsWithOneLineAndAnEmptyDirectory) {

@@ -16,6 +16,28 @@ constexpr int kLockRefused = 50;  // pgBackRest's LockAcquireError
 constexpr int kStanzaCreateAttempts = 5;
 constexpr Seconds kStanzaCreateRetry{2};
 
+// stanza-create takes the stanza's archive lock, which an asynchronous archive-push holds while
+// it runs: right after a promotion (a bootstrap) Postgres archives the new timeline's history
+// file at once, and the two can meet. That push gives up within a second (no stanza yet), so a
+// refused lock ([050]) is tried again a few times, within the one job, before the job fails.
+JobExecutor retryWhileLocked(JobExecutor once) {
+  return [once = std::move(once)](JobContext& ctx) {
+    for (int attempt = 1;; ++attempt) {
+      JobOutcome outcome = once(ctx);
+      if (outcome.exit_code != kLockRefused || attempt == kStanzaCreateAttempts) return outcome;
+      ctx.log().appendLine("the stanza's lock is taken (attempt " + std::to_string(attempt) +
+                           " of " + std::to_string(kStanzaCreateAttempts) + "); again in " +
+                           std::to_string(kStanzaCreateRetry.count()) + " s");
+      spdlog::info("stanza-create found the stanza's lock taken (attempt {} of {}); again in {} s",
+                   attempt, kStanzaCreateAttempts, kStanzaCreateRetry.count());
+      for (int i = 0; i < 10 * kStanzaCreateRetry.count(); ++i) {
+        if (ctx.cancelRequested()) return outcome;
+        std::this_thread::sleep_for(Millis(100));
+      }
+    }
+  };
+}
+
 }  // namespace
 
 Outcome<Job> BackupJobs::startBackup(const BackupRequest& request) {
@@ -100,25 +122,12 @@ void BackupJobs::runStartupJobs() {
   std::string error;
   Job job;
   auto stanza_argv = backrest::stanzaCreateCommand(ctx, &error);
-  // stanza-create takes the stanza's archive lock, which an asynchronous archive-push holds
-  // while it runs: right after a promotion (a bootstrap) Postgres archives the new timeline's
-  // history file at once, and the two can meet. That push fails within a second (no stanza
-  // yet), so a lock refused ([050]) is tried again a few times before it counts as a failure.
-  for (int attempt = 1; stanza_argv && !p_.run.shutting_down; ++attempt) {
-    if (!waitForIdleThenSubmit(JobKind::kStanzaCreate, JobTrigger::kStartup, {},
-                               p_.backrest.executor(*stanza_argv, false), &job))
-      break;
-    if (job.state == JobState::kSucceeded || p_.run.shutting_down) break;
-    if (job.exit_code == kLockRefused && attempt < kStanzaCreateAttempts) {
-      spdlog::info("stanza-create found the stanza's lock taken (attempt {} of {}); again in {} s",
-                   attempt, kStanzaCreateAttempts, kStanzaCreateRetry.count());
-      for (int i = 0; i < 10 * kStanzaCreateRetry.count() && !p_.run.shutting_down; ++i)
-        std::this_thread::sleep_for(Millis(100));
-      continue;
-    }
-    spdlog::error("stanza-create failed: {} (backups cannot run until this is fixed; see job {})",
-                  job.message, job.id);
-    break;
+  if (stanza_argv &&
+      waitForIdleThenSubmit(JobKind::kStanzaCreate, JobTrigger::kStartup, {},
+                            retryWhileLocked(p_.backrest.executor(*stanza_argv, false)), &job)) {
+    if (job.state != JobState::kSucceeded && !p_.run.shutting_down)
+      spdlog::error("stanza-create failed: {} (backups cannot run until this is fixed; see job {})",
+                    job.message, job.id);
   }
   auto check_argv = backrest::checkCommand(ctx, &error);
   if (!p_.run.shutting_down && check_argv &&

@@ -10,8 +10,9 @@
 // files: they are ours, beside its folders.
 //
 // Policy: CBC has no integrity check. A wrong passphrase is detected at the end (bad padding,
-// almost always), after some garbage may already have been handed on: a reader must discard what
-// it got when decryption reports an error, as with any failed read.
+// about 255 times in 256), after some garbage may already have been handed on: a reader must
+// discard what it got when decryption reports an error, as with any failed read. EncryptedStore
+// adds a passphrase check that refuses a wrong passphrase every time, before anything is read.
 #pragma once
 
 #include <memory>

@@ -1,6 +1,8 @@
 // EncryptedStore (encrypted_store.h).
 #include "supervisor/storage/encrypted_store.h"
 
+#include <algorithm>
+
 #include "supervisor/storage/cipher.h"
 
 namespace pgbr {
@@ -45,7 +47,46 @@ std::string EncryptedStore::describe() const {
   return inner_->describe() + " (aes-256-cbc)";
 }
 
+std::string EncryptedStore::checkPassphrase(bool writing) {
+  std::lock_guard lock(check_mutex_);
+  if (checked_) return "";
+  const std::string key(kCheckKey);
+  std::string error;
+  const std::optional<uint64_t> stored = inner_->size(key, &error);
+  if (!error.empty()) return error;
+  if (!stored) {
+    if (!writing) return "";  // written before the check existed, or nothing written yet
+    std::unique_ptr<CipherStream> cipher = CipherStream::encrypting(passphrase_, &error);
+    if (!cipher) return error;
+    std::unique_ptr<ObjectWriter> inner = inner_->create(key, &error);
+    if (!inner) return error;
+    EncryptedWriter writer(std::move(inner), std::move(cipher));
+    if (error = writer.write(kCheckText); !error.empty()) return error;
+    if (error = writer.commit(); !error.empty()) return error;
+    checked_ = true;
+    return "";
+  }
+  std::string text;
+  bool undecryptable = false;
+  error = decrypt(
+      key,
+      [&](std::string_view chunk) {
+        text.append(chunk);
+        return text.size() <= kCheckText.size();  // the check is short; anything else is not it
+      },
+      &undecryptable);
+  if (undecryptable || (error.empty() && text != kCheckText) || text.size() > kCheckText.size())
+    return std::string(kWrongPassphrase);
+  if (!error.empty()) return error;
+  checked_ = true;
+  return "";
+}
+
 std::unique_ptr<ObjectWriter> EncryptedStore::create(const std::string& key, std::string* error) {
+  if (std::string problem = checkPassphrase(true); !problem.empty()) {
+    *error = "cannot write " + key + ": " + problem;
+    return nullptr;
+  }
   std::unique_ptr<CipherStream> cipher = CipherStream::encrypting(passphrase_, error);
   if (!cipher) return nullptr;
   std::unique_ptr<ObjectWriter> inner = inner_->create(key, error);
@@ -54,6 +95,13 @@ std::unique_ptr<ObjectWriter> EncryptedStore::create(const std::string& key, std
 }
 
 std::string EncryptedStore::read(const std::string& key, const ChunkSink& sink) {
+  if (std::string problem = checkPassphrase(false); !problem.empty())
+    return "cannot read " + key + ": " + problem;
+  return decrypt(key, sink, nullptr);
+}
+
+std::string EncryptedStore::decrypt(const std::string& key, const ChunkSink& sink,
+                                    bool* undecryptable) {
   std::unique_ptr<CipherStream> cipher = CipherStream::decrypting(passphrase_);
   std::string plain;
   std::string failed;
@@ -68,12 +116,17 @@ std::string EncryptedStore::read(const std::string& key, const ChunkSink& sink) 
     }
     return true;
   });
-  if (!failed.empty()) return "cannot read " + key + ": " + failed;
+  if (!failed.empty()) {
+    if (undecryptable) *undecryptable = true;
+    return "cannot read " + key + ": " + failed;
+  }
   if (stopped) return "stopped by the reader";
   if (!error.empty()) return error;
   plain.clear();
-  if (std::string last = cipher->finish(&plain); !last.empty())
+  if (std::string last = cipher->finish(&plain); !last.empty()) {
+    if (undecryptable) *undecryptable = true;
     return "cannot read " + key + ": " + last;
+  }
   if (!plain.empty() && !sink(plain)) return "stopped by the reader";
   return "";
 }
@@ -83,7 +136,12 @@ std::optional<uint64_t> EncryptedStore::size(const std::string& key, std::string
 }
 
 std::string EncryptedStore::list(const std::string& prefix, std::vector<ObjectInfo>* out) {
-  return inner_->list(prefix, out);
+  const size_t before = out->size();
+  if (std::string error = inner_->list(prefix, out); !error.empty()) return error;
+  const auto check = std::find_if(out->begin() + static_cast<std::ptrdiff_t>(before), out->end(),
+                                  [](const ObjectInfo& o) { return o.key == kCheckKey; });
+  if (check != out->end()) out->erase(check);
+  return "";
 }
 
 std::string EncryptedStore::remove(const std::string& key) {

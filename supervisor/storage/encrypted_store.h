@@ -7,12 +7,22 @@
 // list() report the stored size, i.e. the ciphertext: 16 header bytes plus the plaintext rounded
 // up to the next multiple of 16 (always at least one padding byte); they do not read objects to
 // find the plaintext size. written() of a writer counts plaintext bytes. A read that fails to
-// decrypt (wrong passphrase, damaged object) returns an error after the sink may already have
-// received garbage: the caller discards what it got, as with any failed read.
+// decrypt (damaged object) returns an error after the sink may already have received garbage:
+// the caller discards what it got, as with any failed read.
+//
+// The passphrase check: CBC has no integrity check, and about one decryption in 256 with a wrong
+// passphrase ends in valid padding. So the first write puts a known text, encrypted the same way,
+// at the store's root under kCheckKey; before the first read or write, a store that finds that
+// object decrypts it and compares. A wrong passphrase is then refused every time, before any
+// object is read or written (a store never mixes objects of two passphrases). Stores written
+// before the check existed have no such object, and reads there rely on the padding alone.
+// list() does not show the check object. The check is done once per store (thread-safe).
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <string>
+#include <string_view>
 
 #include "supervisor/storage/object_store.h"
 
@@ -20,6 +30,12 @@ namespace pgbr {
 
 class EncryptedStore : public ObjectStore {
  public:
+  static constexpr std::string_view kCheckKey = "passphrase-check";
+  static constexpr std::string_view kCheckText = "pgbr-supervisor passphrase check v1\n";
+  static constexpr std::string_view kWrongPassphrase =
+      "wrong passphrase (repo cipher-pass): it is not the one this store's objects were encrypted "
+      "with (its passphrase-check object does not decrypt)";
+
   EncryptedStore(std::unique_ptr<ObjectStore> inner, std::string passphrase);
 
   std::string describe() const override;
@@ -33,8 +49,16 @@ class EncryptedStore : public ObjectStore {
   ObjectStore& inner() { return *inner_; }
 
  private:
+  // "" when the passphrase is the store's (or the store has no check object and `writing` is
+  // false); with `writing`, a missing check object is written first.
+  std::string checkPassphrase(bool writing);
+  // read() without the check; `undecryptable` (optional) is set when the bytes did not decrypt.
+  std::string decrypt(const std::string& key, const ChunkSink& sink, bool* undecryptable);
+
   std::unique_ptr<ObjectStore> inner_;
   std::string passphrase_;
+  std::mutex check_mutex_;
+  bool checked_ = false;  // guarded by check_mutex_
 };
 
 }  // namespace pgbr

@@ -49,9 +49,10 @@ class ObjectStore {
   // Where the store is, for logs and the API: "local /path/dumps/main" or
   // "s3 https://endpoint/bucket/prefix"; never credentials.
   virtual std::string describe() const = 0;
-  // Whether what is read was decrypted. CBC has no integrity check: about one read in 256 with a
-  // wrong passphrase ends in valid padding and yields garbage instead of an error, so a reader
-  // that finds garbage in an encrypted store names the passphrase as a likely cause.
+  // Whether what is read was decrypted. A wrong passphrase is refused by the store's passphrase
+  // check (encrypted_store.h), but objects written before that check existed rely on CBC's
+  // padding alone, which about one wrong passphrase in 256 passes: a reader that finds garbage in
+  // an encrypted store names the passphrase as a likely cause.
   virtual bool encrypted() const { return false; }
 
   // Replaces an existing object of the same key on commit.

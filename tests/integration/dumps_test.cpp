@@ -437,12 +437,23 @@ TEST(Dumps, IntoAnEncryptedS3RepositoryChosenByPgbrDumpRepo) {
       sup.post("/api/v1/dumps/" + id + "/restore", Json{{"database", kOddName}, {"into", "copy2"}});
   EXPECT_EQ(refused.status, 409) << refused.body;
   EXPECT_NE(refused.body.find("wrong passphrase"), std::string::npos) << refused.body;
+  // A new run with the wrong passphrase fails with the reason and writes nothing: the store
+  // never holds objects of two passphrases.
+  ASSERT_TRUE(sup.waitStartupDone()) << sup.output();
+  HttpAnswer again = sup.post("/api/v1/dumps", Json::object());
+  ASSERT_EQ(again.status, 202) << again.body;
+  const Json failed_run = sup.waitJob(again.json()["job"]["id"].get<std::string>(), 300s);
+  EXPECT_EQ(failed_run["state"], "failed") << failed_run.dump();
+  EXPECT_NE(failed_run.dump().find("wrong passphrase"), std::string::npos) << failed_run.dump();
   EXPECT_EQ(sup.output().find("not-" + pass), std::string::npos);
   sup.stop();
   sup.env()["PGBACKREST_REPO2_CIPHER_PASS"] = pass;
   sup.start();
   ASSERT_TRUE(sup.waitReady()) << sup.output();
   EXPECT_EQ(sup.get("/api/v1/dumps/" + id).status, 200);  // the run was kept
+  const Json after = sup.get("/api/v1/dumps").json();
+  EXPECT_EQ(after["dumps"].size(), 1u) << after.dump();
+  EXPECT_TRUE(after["unreadable"].empty()) << after.dump();
 }
 
 // S3 stopped in the middle of a dump: the job fails with the reason, no partial run is listed,

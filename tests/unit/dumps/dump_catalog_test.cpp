@@ -73,8 +73,8 @@ TEST(DumpCatalog, ManifestOfAnotherRunIsRefused) {
   EXPECT_NE(error.find("20261109-000000-000"), std::string::npos) << error;
 }
 
-// A wrong passphrase usually fails the padding check, but about one time in 256 the padding is
-// valid and the "plaintext" is garbage. Garbage read through an encrypted store names the
+// Garbage read through an encrypted store (a damaged object, or, in a store written before the
+// passphrase check existed, one of the wrong passphrases in 256 whose padding is valid) names the
 // passphrase; through a plain store it does not.
 TEST(DumpCatalog, GarbageFromAnEncryptedStoreNamesThePassphrase) {
   testing::TempDir dir;

@@ -34,13 +34,16 @@ void writeFile(const fs::path& path, const std::string& bytes) {
   std::ofstream(path, std::ios::binary) << bytes;
 }
 
-// openssl enc with the flags cipher.h documents; returns its exit code.
-int opensslEnc(bool decrypt, const std::string& pass, const fs::path& in, const fs::path& out) {
+// openssl enc with the flags cipher.h documents; returns its exit code. `salt` (16 hex digits)
+// makes encryption's output fixed.
+int opensslEnc(bool decrypt, const std::string& pass, const fs::path& in, const fs::path& out,
+               const std::string& salt = "") {
   std::vector<std::string> args{PGBR_OPENSSL,   "enc",          decrypt ? "-d" : "-e",
                                 "-aes-256-cbc", "-pbkdf2",      "-iter",
                                 "100000",       "-md",          "sha256",
                                 "-pass",        "pass:" + pass, "-in",
                                 in.string(),    "-out",         out.string()};
+  if (!salt.empty()) args.insert(args.end(), {"-S", salt});
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -103,10 +106,20 @@ TEST(Cipher, OpensslCommandLineOutputDecryptsHere) {
   }
 }
 
+// The padding check alone misses about one wrong passphrase in 256 (EncryptedStore's passphrase
+// check covers that); with a fixed salt, this one is always caught.
 TEST(Cipher, AWrongPassphraseOrForeignDataIsAClearError) {
+  TempDir dir;
+  writeFile(dir.path() / "plain", randomBytes(1000));
+  ASSERT_EQ(
+      opensslEnc(false, kPass, dir.path() / "plain", dir.path() / "sealed", "0011223344556677"), 0);
+  // With -S, openssl leaves the header out; it is "Salted__" and the salt's 8 bytes.
+  const std::string sealed =
+      std::string("Salted__\x00\x11\x22\x33\x44\x55\x66\x77", 16) + fileText(dir.path() / "sealed");
   std::string error;
-  auto enc = CipherStream::encrypting(kPass, &error);
-  const std::string sealed = pass(*enc, randomBytes(1000), 1000, &error);
+  auto check = CipherStream::decrypting(kPass);
+  ASSERT_EQ(pass(*check, sealed, 100, &error), fileText(dir.path() / "plain"));
+  ASSERT_EQ(error, "");
   auto dec = CipherStream::decrypting("wrong");
   pass(*dec, sealed, 100, &error);
   EXPECT_EQ(error, "cannot decrypt: wrong passphrase (repo cipher-pass) or damaged data");
@@ -152,12 +165,80 @@ TEST(EncryptedStore, StoresCiphertextAndReadsPlaintext) {
   ASSERT_EQ(listed.size(), 1u);
   EXPECT_EQ(listed[0].size, fs::file_size(file));
 
-  EncryptedStore wrong(std::make_unique<LocalStore>(dir.path() / "dumps"), "not it");
-  EXPECT_EQ(wrong.read("db/x.dump", [](std::string_view) { return true; }),
-            "cannot read db/x.dump: cannot decrypt: wrong passphrase (repo cipher-pass) or "
-            "damaged data");
   EXPECT_EQ(store.remove("db/x.dump"), "");
   EXPECT_FALSE(fs::exists(file));
+}
+
+// The first write leaves the passphrase check at the root (openssl opens it too; list() hides
+// it). A store with another passphrase refuses every read and write, with nothing written; the
+// padding check alone would let about one wrong passphrase in 256 through.
+TEST(EncryptedStore, AWrongPassphraseIsRefusedEveryTime) {
+  TempDir dir;
+  EncryptedStore store(std::make_unique<LocalStore>(dir.path()), kPass);
+  std::string error;
+  auto writer = store.create("db/x.dump", &error);
+  ASSERT_TRUE(writer) << error;
+  ASSERT_EQ(writer->write("the dump"), "");
+  ASSERT_EQ(writer->commit(), "");
+  const fs::path check = dir.path() / std::string(EncryptedStore::kCheckKey);
+  ASSERT_TRUE(fs::exists(check));
+  ASSERT_EQ(opensslEnc(true, kPass, check, dir.path() / "check.txt"), 0);
+  EXPECT_EQ(fileText(dir.path() / "check.txt"), EncryptedStore::kCheckText);
+  fs::remove(dir.path() / "check.txt");
+  std::vector<ObjectInfo> listed;
+  ASSERT_EQ(store.list("", &listed), "");
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0].key, "db/x.dump");
+
+  for (const std::string other : {"not it", "wrong", "correct horse battery stapl"}) {
+    EncryptedStore wrong(std::make_unique<LocalStore>(dir.path()), other);
+    bool fed = false;
+    EXPECT_EQ(wrong.read("db/x.dump",
+                         [&](std::string_view) {
+                           fed = true;
+                           return true;
+                         }),
+              "cannot read db/x.dump: " + std::string(EncryptedStore::kWrongPassphrase));
+    EXPECT_FALSE(fed) << "nothing is handed on before the passphrase is known to be right";
+    EXPECT_FALSE(wrong.create("db/y.dump", &error));
+    EXPECT_EQ(error, "cannot write db/y.dump: " + std::string(EncryptedStore::kWrongPassphrase));
+  }
+  EXPECT_FALSE(fs::exists(dir.path() / "db" / "y.dump"));
+
+  // The case the padding misses: the check decrypts, to another text.
+  std::unique_ptr<CipherStream> enc = CipherStream::encrypting(kPass, &error);
+  std::string sealed;
+  ASSERT_EQ(enc->update("some other text\n", &sealed), "");
+  ASSERT_EQ(enc->finish(&sealed), "");
+  writeFile(check, sealed);
+  EncryptedStore fooled(std::make_unique<LocalStore>(dir.path()), kPass);
+  EXPECT_EQ(fooled.read("db/x.dump", [](std::string_view) { return true; }),
+            "cannot read db/x.dump: " + std::string(EncryptedStore::kWrongPassphrase));
+}
+
+// Objects written before the check existed are still read (the padding is all there is then),
+// and the first write there adds the check.
+TEST(EncryptedStore, AStoreWithoutTheCheckIsReadAndGetsItOnTheFirstWrite) {
+  TempDir dir;
+  writeFile(dir.path() / "plain", "an old dump");
+  fs::create_directories(dir.path() / "db");
+  ASSERT_EQ(opensslEnc(false, kPass, dir.path() / "plain", dir.path() / "db" / "old.dump"), 0);
+  fs::remove(dir.path() / "plain");
+  EncryptedStore store(std::make_unique<LocalStore>(dir.path()), kPass);
+  std::string back;
+  EXPECT_EQ(store.read("db/old.dump",
+                       [&](std::string_view chunk) {
+                         back.append(chunk);
+                         return true;
+                       }),
+            "");
+  EXPECT_EQ(back, "an old dump");
+  EXPECT_FALSE(fs::exists(dir.path() / std::string(EncryptedStore::kCheckKey)));
+  std::string error;
+  auto writer = store.create("db/new.dump", &error);
+  ASSERT_TRUE(writer) << error;
+  ASSERT_EQ(writer->commit(), "");
+  EXPECT_TRUE(fs::exists(dir.path() / std::string(EncryptedStore::kCheckKey)));
 }
 
 TEST(EncryptedStore, ADroppedWriterLeavesNothing) {

@@ -35,4 +35,27 @@ ArchiveHealth evaluateArchiveHealth(PostgresStatus pg, ArchiveQueue queue, bool 
   return health;
 }
 
+void carryOverLastKnown(const ArchiveHealth& previous, ArchiveHealth* next) {
+  if (!next->pg.ok) {
+    next->pg.archiver = previous.pg.archiver;
+    next->pg.server_version = previous.pg.server_version;
+    next->pg.server_version_num = previous.pg.server_version_num;
+    next->pg.system_identifier = previous.pg.system_identifier;
+  }
+  if (next->state != "unknown") {
+    next->last_known_state = next->state;
+    next->last_known_at = next->checked_at;
+    return;
+  }
+  const bool was_unknown = previous.state == "unknown";
+  next->last_known_state = was_unknown ? previous.last_known_state : previous.state;
+  next->last_known_at = was_unknown ? previous.last_known_at : previous.checked_at;
+  if (!next->last_known_state.empty() && previous.known) {
+    next->healthy = next->last_known_state == "healthy";
+    next->message += "; last known: " + next->last_known_state;
+  } else {
+    next->last_known_state.clear();
+  }
+}
+
 }  // namespace pgbr

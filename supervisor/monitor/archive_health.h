@@ -32,4 +32,10 @@ struct ArchiveHealth {
 ArchiveHealth evaluateArchiveHealth(PostgresStatus pg, ArchiveQueue queue, bool running,
                                     Seconds alert_age, WallTime now);
 
+// What a new judgement keeps of the previous one. While Postgres is not read, its last read
+// figures stay (what was archived, and which database this is: version and system identifier,
+// so a restore into another database's stanza is still refused while Postgres is down); an
+// "unknown" state carries the last known judgement and when it was made.
+void carryOverLastKnown(const ArchiveHealth& previous, ArchiveHealth* next);
+
 }  // namespace pgbr

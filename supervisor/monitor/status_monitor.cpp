@@ -128,22 +128,7 @@ void StatusMonitor::refreshArchiveHealth() {
   if (archive_.healthy && !health.healthy && health.state == "failing")
     spdlog::warn("{}", health.message);
   if (!archive_.healthy && health.healthy && archive_.known) spdlog::info("archiving recovered");
-  // Keep the last known Postgres figures while it is down: they are still the truth about the past.
-  if (!health.pg.ok && archive_.pg.ok) health.pg.archiver = archive_.pg.archiver;
-  if (health.state == "unknown") {
-    const bool was_unknown = archive_.state == "unknown";
-    health.last_known_state = was_unknown ? archive_.last_known_state : archive_.state;
-    health.last_known_at = was_unknown ? archive_.last_known_at : archive_.checked_at;
-    if (!health.last_known_state.empty() && archive_.known) {
-      health.healthy = health.last_known_state == "healthy";
-      health.message += "; last known: " + health.last_known_state;
-    } else {
-      health.last_known_state.clear();
-    }
-  } else {
-    health.last_known_state = health.state;
-    health.last_known_at = health.checked_at;
-  }
+  carryOverLastKnown(archive_, &health);
   archive_ = std::move(health);
   run_.changed();
 }
@@ -184,8 +169,7 @@ std::optional<std::string> StatusMonitor::stanzaMismatch() const {
   std::string system_id;
   int version_num = 0;
   {
-    std::lock_guard lock(archive_mutex_);
-    if (!archive_.pg.ok) return std::nullopt;
+    std::lock_guard lock(archive_mutex_);  // the last known while Postgres is down
     system_id = archive_.pg.system_identifier;
     version_num = archive_.pg.server_version_num;
   }

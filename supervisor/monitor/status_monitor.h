@@ -72,7 +72,8 @@ class StatusMonitor {
   // either is unknown.
   std::optional<uint32_t> timelineWithoutBackup() const;
   // Why the repository's stanza is not this database's (backrest/stanza_owner.h), from the last
-  // reads of both; nullopt when it is, or either is unknown. Not to be called inside withInfo.
+  // reads of both (Postgres' last known identity while it is down); nullopt when it is, or either
+  // is unknown. Not to be called inside withInfo.
   std::optional<std::string> stanzaMismatch() const;
 
  private:

@@ -140,6 +140,26 @@ TEST(Bootstrap, CloneDisasterRecoveryAndAnExistingDataDirectory) {
       EXPECT_NE(answer.body.find("another database"), std::string::npos) << answer.body;
     }
     EXPECT_EQ(listing(repo / "dumps"), dumps_before);
+    // Stopped, Postgres cannot say who it is: the last known identity still refuses the restore
+    // (the moment a restore is most wanted), and the status still names the mismatch.
+    ASSERT_EQ(stranger.post("/api/v1/processes/postgres/stop", Json::object()).status, 202);
+    Json down;
+    EXPECT_TRUE(eventually(
+        [&] {
+          down = stranger.get("/api/v1/status").json();
+          return down.is_object() && down["archive"].value("state", "") == "unknown";
+        },
+        60s))
+        << down.dump();
+    EXPECT_TRUE(down["repository"]["stanza_mismatch"].is_string()) << down.dump();
+    EXPECT_EQ(down["postgres"].value("system_identifier", ""), own_id) << down.dump();
+    const HttpAnswer while_down =
+        stranger.post("/api/v1/restore", {{"type", "delta"}, {"confirm", "main"}});
+    EXPECT_EQ(while_down.status, 409) << while_down.body;
+    EXPECT_NE(while_down.body.find("another database"), std::string::npos) << while_down.body;
+    ASSERT_EQ(stranger.post("/api/v1/processes/postgres/start", Json::object()).status, 202);
+    ASSERT_TRUE(stranger.waitReady());
+    EXPECT_EQ(stranger.connect()->value("select count(*) from mine"), "1");
     writeAndSwitchWal(stranger);
     ASSERT_TRUE(stranger.stop().has_value());
   }

@@ -66,5 +66,52 @@ TEST(ArchiveHealth, NothingArchivedYetOrPostgresDown) {
       evaluateArchiveHealth(PostgresStatus{}, ArchiveQueue{}, false, Seconds(300), kNow).known);
 }
 
+// Postgres stops, and stays stopped for several checks: what it last said is kept (the archiver's
+// figures and which database this is), and the state is "unknown" with the last judgement.
+TEST(ArchiveHealth, WhilePostgresIsDownTheLastKnownFiguresStay) {
+  PostgresStatus pg = archived(10);
+  pg.server_version = "15.4";
+  pg.server_version_num = 150004;
+  pg.system_identifier = "7312345678901234567";
+  ArchiveHealth up = evaluateArchiveHealth(pg, waiting(0, {}), true, Seconds(300), kNow);
+  carryOverLastKnown(ArchiveHealth{}, &up);
+  EXPECT_EQ(up.last_known_state, "healthy");
+  EXPECT_EQ(up.last_known_at, kNow);
+
+  ArchiveHealth previous = up;
+  for (int check = 1; check <= 3; ++check) {
+    ArchiveHealth down = evaluateArchiveHealth(PostgresStatus{}, waiting(0, {}), false,
+                                               Seconds(300), kNow + Seconds(5 * check));
+    carryOverLastKnown(previous, &down);
+    EXPECT_FALSE(down.pg.ok) << check;
+    EXPECT_EQ(down.pg.system_identifier, "7312345678901234567") << check;
+    EXPECT_EQ(down.pg.server_version_num, 150004) << check;
+    EXPECT_EQ(down.pg.server_version, "15.4") << check;
+    EXPECT_EQ(down.pg.archiver.last_archived_wal, "000000010000000000000007") << check;
+    EXPECT_EQ(down.state, "unknown");
+    EXPECT_TRUE(down.healthy);
+    EXPECT_EQ(down.last_known_state, "healthy") << check;
+    EXPECT_EQ(down.last_known_at, kNow) << check;
+    EXPECT_EQ(down.message, "unknown while postgres is stopped; last known: healthy");
+    previous = down;
+  }
+
+  // Up again, as another database: what is read now replaces what was kept.
+  pg.system_identifier = "7399999999999999999";
+  ArchiveHealth again = evaluateArchiveHealth(pg, waiting(0, {}), true, Seconds(300), kNow);
+  carryOverLastKnown(previous, &again);
+  EXPECT_EQ(again.pg.system_identifier, "7399999999999999999");
+}
+
+// Nothing was ever judged: "unknown" stays without a last known state.
+TEST(ArchiveHealth, DownFromTheStartHasNoLastKnownState) {
+  ArchiveHealth down =
+      evaluateArchiveHealth(PostgresStatus{}, ArchiveQueue{}, false, Seconds(300), kNow);
+  carryOverLastKnown(ArchiveHealth{}, &down);  // the monitor's first check
+  EXPECT_EQ(down.last_known_state, "");
+  EXPECT_EQ(down.message, "unknown while postgres is stopped");
+  EXPECT_EQ(down.pg.system_identifier, "");
+}
+
 }  // namespace
 }  // namespace pgbr

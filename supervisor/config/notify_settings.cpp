@@ -326,6 +326,15 @@ constexpr auto kNotifySpecs = std::to_array<SettingSpec>({
        return wholeInto(v, 1, 10080, " of minutes", &s.notify.overdue_minutes);
      },
      .show = [](const Settings& s) { return std::to_string(s.notify.overdue_minutes); }},
+    {.env = "PGBR_NOTIFY_STANDBY_S",
+     .flag = "--notify-standby-s",
+     .metavar = "SECONDS",
+     .help = "a standby (PGBR_STANDBY_PRIMARY): alert when it has not streamed from its primary "
+             "for this long (it then replays only what reaches the archive)",
+     .apply = [](Settings& s, const std::string& v) -> Reason {
+       return wholeInto(v, 10, 86400, " of seconds", &s.notify.standby_s);
+     },
+     .show = [](const Settings& s) { return std::to_string(s.notify.standby_s); }},
 });
 
 }  // namespace

@@ -55,6 +55,7 @@ struct NotifySettings {
   int wal_min_free_pct = 10;  // PGBR_NOTIFY_WAL_MIN_FREE_PCT: of pg_wal's file system
   int wal_fill_minutes = 60;  // PGBR_NOTIFY_WAL_FILL_MINUTES: full within this at the rate seen
   int overdue_minutes = 60;   // PGBR_NOTIFY_OVERDUE_MINUTES: past a scheduled run's time
+  int standby_s = 120;        // PGBR_NOTIFY_STANDBY_S: a standby not streaming for this long
 };
 
 // Bootstrap from the repository (supervisor/replica/bootstrap.h): what an empty data directory

@@ -251,4 +251,33 @@ Finding WalSpaceGuard::check(const WalSpaceSample& sample) {
   return f;
 }
 
+Finding StandbyGuard::check(const PostgresStatus& pg, const std::string& primary, WallTime now) {
+  Finding f;
+  f.condition = "replication";
+  f.severity = Severity::kWarning;
+  if (!pg.ok || !pg.in_recovery) return f;
+  f.details = {{"primary", primary}, {"wal_receiver", pg.wal_receiver}};
+  if (pg.wal_receiver == "streaming") {
+    not_streaming_since_.reset();
+    f.verdict = Verdict::kResolved;
+    f.message = "This standby streams from its primary " + primary + " again.";
+    return f;
+  }
+  if (!not_streaming_since_ || *not_streaming_since_ > now) not_streaming_since_ = now;
+  const Seconds waited = std::chrono::duration_cast<Seconds>(now - *not_streaming_since_);
+  if (waited < grace_) return f;
+  f.verdict = Verdict::kFiring;
+  f.details["not_streaming_s"] = waited.count();
+  f.message = "This standby has not streamed from its primary " + primary + " for " +
+              humanDuration(waited) +
+              (pg.wal_receiver.empty()
+                   ? " (no WAL receiver runs: the primary cannot be reached, or refuses the "
+                     "connection)"
+                   : " (its WAL receiver is " + pg.wal_receiver + ")") +
+              ": it replays only what reaches the archive and falls behind the primary. Check "
+              "that the primary runs and accepts replication connections from this host; the "
+              "standby's Postgres log names the reason.";
+  return f;
+}
+
 }  // namespace pgbr

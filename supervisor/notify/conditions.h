@@ -98,4 +98,19 @@ class WalSpaceGuard {
   std::deque<WalSpaceSample> window_;  // the last few minutes, oldest first
 };
 
+// "replication", a standby's link to its primary (PGBR_STANDBY_PRIMARY): firing when no WAL
+// receiver streams (none runs, or it is not "streaming") for longer than `grace`: the standby
+// then replays only what reaches the archive, a segment at a time, and falls behind. Resolved
+// once it streams again. Unknown while Postgres is not read or is not in recovery, and within
+// the grace (a primary's restart or a reconnect is not an alert).
+class StandbyGuard {
+ public:
+  explicit StandbyGuard(Seconds grace) : grace_(grace) {}
+  Finding check(const PostgresStatus& pg, const std::string& primary, WallTime now);
+
+ private:
+  Seconds grace_;
+  std::optional<WallTime> not_streaming_since_;
+};
+
 }  // namespace pgbr

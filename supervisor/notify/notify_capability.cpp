@@ -42,6 +42,7 @@ class NotifyCapability final : public Capability, public NotificationService {
         tracker_(notifyFolder(parts.settings), dispatcher_, parts.clock, parts.settings.stanza,
                  hostName()),
         guard_(parts.settings.notify.wal_min_free_pct, parts.settings.notify.wal_fill_minutes),
+        standby_guard_(Seconds(parts.settings.notify.standby_s)),
         started_at_(parts.clock.wall()) {
     if (std::string warning = outbox_.open(); !warning.empty()) spdlog::warn("notify: {}", warning);
     if (std::string warning = tracker_.open(); !warning.empty())
@@ -61,16 +62,29 @@ class NotifyCapability final : public Capability, public NotificationService {
     checking_ = true;
   }
 
+  // Before start(): the checks that need no start-up job, so a standby waiting for promotion
+  // (possibly for ever) still tells when Postgres gave up, pg_wal's disk fills or it does not
+  // stream from its primary.
+  void tickDuringStartup() override {
+    if (!due()) return;
+    reportWriteErrors();
+    if (!p_.settings.notify.events_alerts) return;
+    checkPostgres();
+    checkWalSpace();
+    checkStandby();
+  }
+
   void tick(bool) override {
     const MonoTime now = p_.clock.monotonic();
     {
       std::lock_guard lock(mutex_);
-      if (!checking_ || (last_check_ && now - *last_check_ < kCheckEvery)) return;
-      last_check_ = now;
+      if (!checking_) return;
     }
+    if (!due()) return;
     reportWriteErrors();
     if (!p_.settings.notify.events_alerts) return;
     checkPostgres();
+    checkStandby();
     checkArchive();
     checkWalSpace();
     checkRepository();
@@ -180,6 +194,31 @@ class NotifyCapability final : public Capability, public NotificationService {
     }
   }
 
+  // Once every kCheckEvery.
+  bool due() {
+    const MonoTime now = p_.clock.monotonic();
+    std::lock_guard lock(mutex_);
+    if (last_check_ && now - *last_check_ < kCheckEvery) return false;
+    last_check_ = now;
+    return true;
+  }
+
+  // A standby's stream from its primary; once this server is not a standby (promoted, or never
+  // one) an alert left from its standby days is resolved.
+  void checkStandby() {
+    const PostgresStatus pg = p_.monitor.archive().pg;
+    const Settings& s = p_.settings;
+    if (s.bootstrap.standby_host.empty() || (pg.ok && !pg.in_recovery)) {
+      tracker_.clear("replication",
+                     "This server is not a standby (any more): it was promoted, or "
+                     "PGBR_STANDBY_PRIMARY is not set.");
+      return;
+    }
+    apply(standby_guard_.check(
+        pg, s.bootstrap.standby_host + ":" + std::to_string(s.bootstrap.standby_port),
+        p_.clock.wall()));
+  }
+
   void checkArchive() {
     apply(archiveFinding(p_.monitor.archive(), Seconds(p_.settings.notify.archive_stuck_s)));
   }
@@ -269,6 +308,7 @@ class NotifyCapability final : public Capability, public NotificationService {
   AlertTracker tracker_;
   SystemTimeZone tz_;
   WalSpaceGuard guard_;  // loop thread only, like the members below
+  StandbyGuard standby_guard_;
   const WallTime started_at_;
   int restarts_seen_ = 0;
   std::string write_error_seen_;

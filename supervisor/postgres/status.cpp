@@ -21,10 +21,11 @@ SELECT pg_is_in_recovery(),
        a.archived_count, a.last_archived_wal, extract(epoch FROM a.last_archived_time),
        a.failed_count, a.last_failed_wal, extract(epoch FROM a.last_failed_time),
        extract(epoch FROM a.stats_reset),
-       CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_walfile_name(pg_current_wal_lsn()) END
+       CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_walfile_name(pg_current_wal_lsn()) END,
+       (SELECT status FROM pg_stat_wal_receiver)
   FROM pg_stat_archiver a)sql";
 
-constexpr size_t kStatusColumns = 13;
+constexpr size_t kStatusColumns = 14;
 
 template <typename Int>
 std::optional<Int> parseInt(const std::optional<std::string>& text) {
@@ -78,6 +79,7 @@ PostgresStatus parseStatusRow(const std::vector<std::optional<std::string>>& row
   a.last_failed_time = parseEpochSeconds(row[10]);
   a.stats_reset = parseEpochSeconds(row[11]);
   status.timeline = walTimeline(row[12].value_or(""));
+  status.wal_receiver = row[13].value_or("");
   status.ok = true;
   return status;
 }

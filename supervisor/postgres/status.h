@@ -41,6 +41,9 @@ struct PostgresStatus {
   int server_version_num = 0;     // 150004
   std::string system_identifier;  // uint64 as decimal text: it exceeds 2^53, so never a double
   uint32_t timeline = 0;          // the timeline WAL is written on; 0 in recovery or unknown
+  // pg_stat_wal_receiver.status ("streaming", "waiting", ...); "" when no WAL receiver runs (a
+  // primary, archive recovery, or a standby that cannot reach its primary).
+  std::string wal_receiver;
   ArchiverStats archiver;
 };
 
@@ -67,7 +70,7 @@ class PostgresStatusReader {
 // Turns one row of the status query into PostgresStatus (exposed for tests). Columns in order:
 // in_recovery, connections, server_version, server_version_num, system_identifier,
 // archived_count, last_archived_wal, last_archived_epoch, failed_count, last_failed_wal,
-// last_failed_epoch, stats_reset_epoch.
+// last_failed_epoch, stats_reset_epoch, current_wal_file, wal_receiver_status.
 // The timeline of a WAL segment file name ("000000020000000A000000FE" -> 2), or 0 when the name
 // is not one.
 uint32_t walTimeline(std::string_view wal_file);

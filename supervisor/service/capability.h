@@ -52,6 +52,9 @@ class Capability {
   virtual void start() {}
   // Every pass of the loop, once started; `busy` as for the backup schedule.
   virtual void tick(bool busy) { (void)busy; }
+  // Every pass of the loop from Postgres' first start until start(): while the start-up jobs run
+  // and, on a standby, until it is promoted (which may be never). For what needs no start-up job.
+  virtual void tickDuringStartup() {}
   virtual void onJobFinished(const Job& job) { (void)job; }
   // Adds a section to GET /api/v1/status.
   virtual void addStatus(nlohmann::json& status) { (void)status; }

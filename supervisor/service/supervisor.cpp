@@ -255,6 +255,8 @@ int Supervisor::run() {
           jobs_->running().has_value() || run_.restore_running || state != ProcessState::kRunning;
       schedule_->tick(busy);
       for (auto& c : capabilities_) c->tick(busy);
+    } else if (startup_started && !run_.shutting_down) {
+      for (auto& c : capabilities_) c->tickDuringStartup();
     }
     if (state == ProcessState::kFatal && !run_.restore_running) {
       auto snap = postgres_->snapshot();

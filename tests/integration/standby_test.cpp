@@ -41,6 +41,15 @@ bool streaming(const SupervisorUnderTest& sup) {
   return field(r, "role") == "standby" && r["streaming"] == true;
 }
 
+// The standby's active "replication" alert, or null.
+Json replicationAlert(const SupervisorUnderTest& sup) {
+  const Json status = sup.get("/api/v1/status").json();
+  if (status.is_object() && status.contains("alerts"))
+    for (const Json& a : status["alerts"])
+      if (field(a, "condition") == "replication") return a;
+  return Json();
+}
+
 // Rows of pgbench_history: the writes of the primary's pgbench, as each server sees them.
 std::string historyRows(const SupervisorUnderTest& sup) {
   return sup.connect()->value("select count(*) from pgbench_history");
@@ -257,9 +266,11 @@ TEST(Standby, WrongPrimariesGiveAClearStateAndAnEmptyRepositoryIsWaitedFor) {
   // the repository, read-only, and says why it does not stream; Postgres keeps retrying.
   auto unreachable_env = repo;
   unreachable_env["PGBR_STANDBY_PRIMARY"] = "127.0.0.1:" + std::to_string(freePort());
+  unreachable_env["PGBR_NOTIFY_STANDBY_S"] = "10";
   SupervisorUnderTest unreachable(dir.path() / "unreachable", unreachable_env);
   auto wrong_env = standbyOf(primary, repo);
   wrong_env["POSTGRES_REPLICATION_PASSWORD"] = "not-the-password";
+  wrong_env["PGBR_NOTIFY_STANDBY_S"] = "10";
   SupervisorUnderTest wrong(dir.path() / "wrong", wrong_env);
   unreachable.start();
   wrong.start();
@@ -280,8 +291,25 @@ TEST(Standby, WrongPrimariesGiveAClearStateAndAnEmptyRepositoryIsWaitedFor) {
     EXPECT_EQ(sup->connect()->value("select pg_is_in_recovery()"), "t");
     EXPECT_TRUE(sup->running());
     EXPECT_NE(sup->output().find("standby: not streaming"), std::string::npos) << sup->output();
+    // Still waiting for a promotion, it tells that it does not stream: the replication alert.
+    Json alert;
+    EXPECT_TRUE(eventually([&] { return (alert = replicationAlert(*sup)).is_object(); }, 60s))
+        << sup->get("/api/v1/status").body;
+    EXPECT_EQ(field(alert, "severity"), "warning") << alert.dump();
+    EXPECT_NE(field(alert, "message").find("has not streamed from its primary 127.0.0.1:"),
+              std::string::npos)
+        << alert.dump();
   }
   EXPECT_EQ(wrong.output().find("not-the-password"), std::string::npos);
+  // The password put right: the standby streams, and the alert (kept across the restart) is
+  // resolved.
+  ASSERT_TRUE(wrong.stop().has_value());
+  wrong.env()["POSTGRES_REPLICATION_PASSWORD"] = kReplicationPassword;
+  wrong.start();
+  ASSERT_TRUE(wrong.waitReady(180s)) << wrong.output();
+  EXPECT_TRUE(eventually([&] { return streaming(wrong); }, 60s)) << replication(wrong).dump();
+  EXPECT_TRUE(eventually([&] { return replicationAlert(wrong).is_null(); }, 30s))
+      << wrong.get("/api/v1/status").body;
 
   // The server itself as its primary is refused before anything starts.
   SupervisorUnderTest self(dir.path() / "self", repo);

@@ -136,6 +136,7 @@ const std::map<std::string, std::pair<std::string, std::string>>& samples() {
       {"PGBR_NOTIFY_WAL_MIN_FREE_PCT", {"15", "15"}},
       {"PGBR_NOTIFY_WAL_FILL_MINUTES", {"30", "30"}},
       {"PGBR_NOTIFY_OVERDUE_MINUTES", {"120", "120"}},
+      {"PGBR_NOTIFY_STANDBY_S", {"300", "300"}},
       {"POSTGRES_REPLICATION_USER", {"replicator", "replicator"}},
       {"POSTGRES_REPLICATION_PASSWORD", {"repl-secret", "repl-secret"}},
       {"PGBR_BOOTSTRAP", {"restore", "restore"}},

@@ -127,6 +127,10 @@ TEST_F(NotifySettingsTest, AlertThresholdsHaveDefaultsAndRanges) {
   EXPECT_EQ(s.notify.wal_min_free_pct, 10);
   EXPECT_EQ(s.notify.wal_fill_minutes, 60);
   EXPECT_EQ(s.notify.overdue_minutes, 60);
+  EXPECT_EQ(s.notify.standby_s, 120);
+  env.set("PGBR_NOTIFY_STANDBY_S", "5");
+  EXPECT_THAT(error(), HasSubstr("PGBR_NOTIFY_STANDBY_S: \"5\" is out of range"));
+  env.set("PGBR_NOTIFY_STANDBY_S", "30");
   env.set("PGBR_NOTIFY_ARCHIVE_STUCK_S", "10");
   EXPECT_THAT(error(), HasSubstr("PGBR_NOTIFY_ARCHIVE_STUCK_S: \"10\" is out of range; set a "
                                  "whole number of seconds from 30 to 86400"));
@@ -143,6 +147,7 @@ TEST_F(NotifySettingsTest, AlertThresholdsHaveDefaultsAndRanges) {
   EXPECT_EQ(s.notify.wal_min_free_pct, 20);
   EXPECT_EQ(s.notify.wal_fill_minutes, 15);
   EXPECT_EQ(s.notify.overdue_minutes, 30);
+  EXPECT_EQ(s.notify.standby_s, 30);
 }
 
 TEST_F(NotifySettingsTest, CaFileMustBeAbsolute) {

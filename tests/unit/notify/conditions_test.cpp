@@ -212,5 +212,45 @@ TEST(HumanUnits, BytesAndDurations) {
   EXPECT_EQ(humanDuration(3h + 5min), "3 h 5 min");
 }
 
+PostgresStatus standby(const std::string& receiver) {
+  PostgresStatus pg;
+  pg.ok = true;
+  pg.in_recovery = true;
+  pg.wal_receiver = receiver;
+  return pg;
+}
+
+// A standby that stops streaming is told after the grace, not on a reconnect; streaming again
+// resolves it; what cannot be read, or a promoted server, judges nothing.
+TEST(StandbyGuard, NotStreamingForLongerThanTheGraceFires) {
+  StandbyGuard guard(60s);
+  const WallTime t0 = at("2026-12-06T10:00:00Z");
+  EXPECT_EQ(guard.check(standby("streaming"), "db1:5432", t0).verdict, Verdict::kResolved);
+  EXPECT_EQ(guard.check(standby(""), "db1:5432", t0 + 5s).verdict, Verdict::kUnknown);
+  EXPECT_EQ(guard.check(standby("waiting"), "db1:5432", t0 + 60s).verdict, Verdict::kUnknown);
+  EXPECT_EQ(guard.check(PostgresStatus{}, "db1:5432", t0 + 63s).verdict, Verdict::kUnknown);
+  const Finding f = guard.check(standby(""), "db1:5432", t0 + 70s);
+  EXPECT_EQ(f.condition, "replication");
+  EXPECT_EQ(f.verdict, Verdict::kFiring);
+  EXPECT_EQ(f.severity, Severity::kWarning);
+  EXPECT_THAT(f.message, HasSubstr("has not streamed from its primary db1:5432 for 65 s (no WAL "
+                                   "receiver runs: the primary cannot be reached"));
+  EXPECT_EQ(f.details["not_streaming_s"], 65);
+  EXPECT_THAT(guard.check(standby("waiting"), "db1:5432", t0 + 80s).message,
+              HasSubstr("(its WAL receiver is waiting)"));
+
+  const Finding back = guard.check(standby("streaming"), "db1:5432", t0 + 90s);
+  EXPECT_EQ(back.verdict, Verdict::kResolved);
+  EXPECT_EQ(back.message, "This standby streams from its primary db1:5432 again.");
+  // The grace starts over after streaming.
+  EXPECT_EQ(guard.check(standby(""), "db1:5432", t0 + 100s).verdict, Verdict::kUnknown);
+  EXPECT_EQ(guard.check(standby(""), "db1:5432", t0 + 159s).verdict, Verdict::kUnknown);
+  EXPECT_EQ(guard.check(standby(""), "db1:5432", t0 + 160s).verdict, Verdict::kFiring);
+
+  PostgresStatus promoted = standby("");
+  promoted.in_recovery = false;
+  EXPECT_EQ(guard.check(promoted, "db1:5432", t0 + 200s).verdict, Verdict::kUnknown);
+}
+
 }  // namespace
 }  // namespace pgbr

@@ -114,7 +114,8 @@ TEST(ParseStatusRow, ReadsEveryColumn) {
                                                  "000000010000000000000005",
                                                  std::nullopt,
                                                  "1767261000",
-                                                 "0000000300000000000000A1"};
+                                                 "0000000300000000000000A1",
+                                                 std::nullopt};
   PostgresStatus status = parseStatusRow(row);
   ASSERT_TRUE(status.ok) << status.error;
   EXPECT_FALSE(status.in_recovery);
@@ -133,14 +134,17 @@ TEST(ParseStatusRow, ReadsEveryColumn) {
   ASSERT_TRUE(status.archiver.stats_reset);
   EXPECT_EQ(formatRfc3339(*status.archiver.stats_reset), "2026-01-01T09:50:00Z");
   EXPECT_EQ(status.timeline, 3u);
+  EXPECT_EQ(status.wal_receiver, "");  // a primary has none
 }
 
 TEST(ParseStatusRow, RecoveryAndNulls) {
-  std::vector<std::optional<std::string>> row(13, std::nullopt);
+  std::vector<std::optional<std::string>> row(14, std::nullopt);
   row[0] = "t";
+  row[13] = "streaming";
   PostgresStatus status = parseStatusRow(row);
   ASSERT_TRUE(status.ok);
   EXPECT_TRUE(status.in_recovery);
+  EXPECT_EQ(status.wal_receiver, "streaming");
   EXPECT_EQ(status.timeline, 0u);  // no WAL written during recovery
   EXPECT_EQ(status.archiver.last_archived_wal, "");
   EXPECT_FALSE(status.archiver.last_archived_time);

@@ -112,6 +112,7 @@ async function openDashboard(server) {
 
 const testid = (id) => current.page.locator(`[data-testid="${id}"]`);
 const card = () => testid('replication-card');
+const replicationAlert = () => current.page.locator('[data-testid="overview-alerts"] [data-testid="alert"][data-condition="replication"]');
 async function textOf(locator) {
   return ((await locator.first().textContent()) ?? '').replace(/\s+/g, ' ').trim();
 }
@@ -177,7 +178,8 @@ before(async () => {
   // The standby, restored from that backup, ready and streaming.
   // A full backup schedule on the standby (03:00, never reached here): shown as waiting for the
   // promotion, without a next run.
-  standby = await startSupervisor('standby', { PGBR_STANDBY_PRIMARY: `127.0.0.1:${primary.pgPort}`, PGBR_SCHEDULE_FULL: '0 3 * * *' });
+  // PGBR_NOTIFY_STANDBY_S: the replication alert 10 s after streaming stops, not 120 s.
+  standby = await startSupervisor('standby', { PGBR_STANDBY_PRIMARY: `127.0.0.1:${primary.pgPort}`, PGBR_SCHEDULE_FULL: '0 3 * * *', PGBR_NOTIFY_STANDBY_S: '10' });
   await eventually('the standby to be ready', async () => {
     assert.equal(standby.child.exitCode, null, `the standby exited:\n${standby.child.output().slice(-3000)}`);
     return (await fetch(new URL('/readyz', standby.base))).status === 200;
@@ -276,6 +278,11 @@ scenario('3. the primary stops: the standby no longer streams and says why', 120
     return /refused/.test(error);
   }, { timeout: 40000 }).catch(() => false);
   assert.ok(refused, `the reason names the refused connection: ${error}`);
+  // Still a standby, it alerts that it does not stream: the overview lists it.
+  const alert = replicationAlert();
+  await eventually('the replication alert on the overview', async () => (await alert.count()) === 1, { timeout: 30000 });
+  assert.equal(await alert.getAttribute('data-severity'), 'warning');
+  assert.match(await textOf(alert), /has not streamed from its primary 127\.0\.0\.1:\d+/);
   await shot('standby-primary-gone');
 });
 
@@ -318,6 +325,8 @@ scenario('4. promoted from its card: asked first, then a primary with a backup o
   assert.equal((await standby.status()).replication?.role, 'primary');
   // The toast (fixed, over the running job) is gone before the picture.
   await testid('toast').waitFor({ state: 'hidden', timeout: 15000 });
+  // A primary now: the replication alert is resolved.
+  await eventually('the replication alert to go', async () => (await replicationAlert().count()) === 0, { timeout: 30000 });
   await shot('standby-promoted');
 
   // The new timeline's first backup: a job with trigger "restore", which succeeds.

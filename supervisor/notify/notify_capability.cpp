@@ -66,9 +66,7 @@ class NotifyCapability final : public Capability, public NotificationService {
   // (possibly for ever) still tells when Postgres gave up, pg_wal's disk fills or it does not
   // stream from its primary.
   void tickDuringStartup() override {
-    if (!due()) return;
-    reportWriteErrors();
-    if (!p_.settings.notify.events_alerts) return;
+    if (!beginChecks()) return;
     checkPostgres();
     checkWalSpace();
     checkStandby();
@@ -80,9 +78,7 @@ class NotifyCapability final : public Capability, public NotificationService {
       std::lock_guard lock(mutex_);
       if (!checking_) return;
     }
-    if (!due()) return;
-    reportWriteErrors();
-    if (!p_.settings.notify.events_alerts) return;
+    if (!beginChecks()) return;
     checkPostgres();
     checkStandby();
     checkArchive();
@@ -194,13 +190,17 @@ class NotifyCapability final : public Capability, public NotificationService {
     }
   }
 
-  // Once every kCheckEvery.
-  bool due() {
+  // Once every kCheckEvery: reports the outbox's write errors, then says whether the conditions
+  // are to be checked (alerts asked for).
+  bool beginChecks() {
     const MonoTime now = p_.clock.monotonic();
-    std::lock_guard lock(mutex_);
-    if (last_check_ && now - *last_check_ < kCheckEvery) return false;
-    last_check_ = now;
-    return true;
+    {
+      std::lock_guard lock(mutex_);
+      if (last_check_ && now - *last_check_ < kCheckEvery) return false;
+      last_check_ = now;
+    }
+    reportWriteErrors();
+    return p_.settings.notify.events_alerts;
   }
 
   // A standby's stream from its primary; once this server is not a standby (promoted, or never

@@ -49,12 +49,14 @@ std::string EncryptedStore::describe() const {
 
 std::string EncryptedStore::checkPassphrase(bool writing) {
   std::lock_guard lock(check_mutex_);
-  if (checked_) return "";
+  if (checked_ || (absent_ && !writing)) return "";
   const std::string key(kCheckKey);
   std::string error;
-  const std::optional<uint64_t> stored = inner_->size(key, &error);
+  // Only this store writes the check, so once found absent it stays so until it writes it.
+  const std::optional<uint64_t> stored = absent_ ? std::nullopt : inner_->size(key, &error);
   if (!error.empty()) return error;
   if (!stored) {
+    absent_ = true;
     if (!writing) return "";  // written before the check existed, or nothing written yet
     std::unique_ptr<CipherStream> cipher = CipherStream::encrypting(passphrase_, &error);
     if (!cipher) return error;

@@ -58,7 +58,8 @@ class EncryptedStore : public ObjectStore {
   std::unique_ptr<ObjectStore> inner_;
   std::string passphrase_;
   std::mutex check_mutex_;
-  bool checked_ = false;  // guarded by check_mutex_
+  bool checked_ = false;  // guarded by check_mutex_, like absent_
+  bool absent_ = false;   // the check object was looked for and is not there
 };
 
 }  // namespace pgbr
